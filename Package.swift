@@ -1,0 +1,11 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "o1-proxy",
+    targets: [
+        .target(name: "O1Proxy"),
+        .executableTarget(name: "o1-proxy", dependencies: ["O1Proxy"]),
+        .testTarget(name: "O1ProxyTests", dependencies: ["O1Proxy"]),
+    ]
+)

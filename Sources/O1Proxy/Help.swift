@@ -1,0 +1,24 @@
+public let o1ProxyVersion = "0.1.0"
+
+public var helpText: String {
+    let width = Config.knobs.map(\.name.count).max() ?? 0
+    let knobs = Config.knobs.map { knob in
+        "  " + knob.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + "[\(knob.value)] " + knob.meaning
+    }
+    return """
+    o1-proxy \(o1ProxyVersion): OpenAI reasoning models (o1, o1-mini, o3-mini, ...) for any chat client.
+
+    Usage: o1-proxy             serve ONE HTTP/1.1 exchange on stdin/stdout, then exit
+           o1-proxy --help | --version
+
+    Run it from an inetd-style listener, one process per connection:
+      systemd:  systemctl enable --now o1-proxy.socket        (Accept=yes)
+      no init:  systemd-socket-activate --inetd -a -l 127.0.0.1:4567 o1-proxy
+
+    Environment:
+    \(knobs.joined(separator: "\n"))
+
+    The key is read from the systemd credential '\(Config.credentialName)' ($CREDENTIALS_DIRECTORY),
+    else from OPENAI_API_KEY. One log entry per exchange goes to the journal (or stderr).
+    """
+}

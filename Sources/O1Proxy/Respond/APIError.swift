@@ -1,0 +1,50 @@
+/// An answer the proxy gives itself, always in OpenAI's error envelope so that SDKs raise it as
+/// the error it is instead of failing to parse it.
+public struct APIError: Error, Equatable, Sendable {
+    public var status: Int
+    public var message: String
+    public var type: String
+    public var param: String?
+    public var code: String?
+    /// Extra response headers, e.g. `x-should-retry: false` on answers a retry would only repeat.
+    public var headers: [(name: String, value: String)] = []
+
+    public init(status: Int, message: String, type: String = "invalid_request_error", param: String? = nil,
+                code: String? = nil, headers: [(name: String, value: String)] = []) {
+        self.status = status
+        self.message = message
+        self.type = type
+        self.param = param
+        self.code = code
+        self.headers = headers
+    }
+
+    public var envelope: JSON {
+        ["error": [
+            "message": .string(message),
+            "type": .string(type),
+            "param": param.map(JSON.string) ?? .null,
+            "code": code.map(JSON.string) ?? .null,
+        ]]
+    }
+
+    public static func == (lhs: APIError, rhs: APIError) -> Bool {
+        lhs.status == rhs.status && lhs.envelope == rhs.envelope
+            && lhs.headers.map { "\($0.name):\($0.value)" } == rhs.headers.map { "\($0.name):\($0.value)" }
+    }
+}
+
+extension APIError {
+    static func badRequest(_ message: String, param: String? = nil, code: String? = nil) -> APIError {
+        APIError(status: 400, message: message, param: param, code: code)
+    }
+
+    static func upstream(_ message: String, code: String = "upstream_error") -> APIError {
+        APIError(status: 502, message: message, type: "upstream_error", code: code)
+    }
+
+    static func upstreamTimeout(after seconds: Double) -> APIError {
+        APIError(status: 504, message: "The upstream did not answer within \(Int(seconds)) s.", type: "upstream_error",
+                 code: "upstream_timeout", headers: [("x-should-retry", "false")])
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Glibc
+import O1Proxy
+
+// A write after the client hung up must be an error we handle, not a signal that kills us
+// before the exchange is logged.
+signal(SIGPIPE, SIG_IGN)
+
+switch CommandLine.arguments.dropFirst().first {
+case nil:
+    break
+case "--version":
+    print("o1-proxy \(o1ProxyVersion)")
+    exit(0)
+case "--help", "-h":
+    print(helpText)
+    exit(0)
+case let other?:
+    FileHandle.standardError.write(Data("o1-proxy: unknown argument \(other); see --help\n".utf8))
+    exit(2)
+}
+
+let environment = ProcessInfo.processInfo.environment
+let config = Result { () throws(ConfigError) in
+    try Config.from(environment: environment) { try Array(Data(contentsOf: URL(fileURLWithPath: $0))) }
+}
+let exchange = Exchange(client: ClientConnection(), config: config)
+let record = exchange.run()
+Journal(environment: environment).log(record, masking: exchange.secrets)
+exit(0)
