@@ -10,6 +10,7 @@ public final class ClientConnection {
     public init(input: Int32 = 0, output: Int32 = 1) {
         self.input = input
         self.output = output
+        _ = fcntl(output, F_SETFL, fcntl(output, F_GETFL) | O_NONBLOCK)
     }
 
     /// `ip:port` of the client, from the socket itself (REMOTE_ADDR is not always set).
@@ -57,20 +58,30 @@ public final class ClientConnection {
             if let request = try decoder.feed(buffer[0..<count]) { return request }
             if decoder.expectsContinue, !continued {
                 continued = true
-                try write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                try write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8), until: deadline)
             }
         }
     }
 
-    func write(_ bytes: [UInt8]) throws {
+    /// Writes everything or fails by `deadline`: a client that stops reading must not hold the
+    /// process (and the upstream call) past the exchange's deadline in a blocked `write`.
+    func write(_ bytes: [UInt8], until deadline: Deadline) throws {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.write(output, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR || errno == EAGAIN { continue }
+            if written >= 0 {
+                offset += written
+                continue
+            }
+            switch errno {
+            case EINTR:
+                continue
+            case EAGAIN:
+                var pfd = pollfd(fd: output, events: Int16(POLLOUT), revents: 0)
+                if poll(&pfd, 1, deadline.pollTimeout) == 0 { throw ClientGone(reason: "stopped reading the answer") }
+            default:
                 throw ClientGone(reason: "write failed: \(String(cString: strerror(errno)))")
             }
-            offset += written
         }
     }
 

@@ -10,6 +10,8 @@ public final class Exchange {
     private let client: ClientConnection
     private let config: Result<Config, ConfigError>
     private let start = Deadline.now
+    /// The whole exchange ends by then, whatever the upstream or the client does.
+    private let deadline: Deadline
     private var record = ExchangeRecord()
     private var reply = Reply()
     private var mailbox: Mailbox?
@@ -20,6 +22,7 @@ public final class Exchange {
     public init(client: ClientConnection, config: Result<Config, ConfigError>) {
         self.client = client
         self.config = config
+        deadline = Deadline(seconds: (try? config.get())?.deadline ?? 900, from: start)
         secrets = (try? config.get())?.secrets ?? []
     }
 
@@ -182,7 +185,6 @@ public final class Exchange {
         defer { record.upstreamMS = (record.upstreamMS ?? 0) + Deadline.now.milliseconds(since: began) }
         let call = UpstreamCall(config: config, method: method, pathAndQuery: pathAndQuery, clientHeaders: headers,
                                 body: body, mailbox: mailbox)
-        let deadline = Deadline(seconds: config.deadline, from: start)
         let grace = Deadline(seconds: config.grace, from: start)
         var nextKeepalive = grace
         var response: HTTPURLResponse?
@@ -261,7 +263,7 @@ public final class Exchange {
 
     private func send(_ bytes: [UInt8]) throws {
         guard !bytes.isEmpty else { return }
-        try client.write(bytes)
+        try client.write(bytes, until: deadline)
     }
 
     /// Says what went wrong in the only form still open to the reply, and records why.
