@@ -45,8 +45,9 @@ public struct Config: Sendable {
                             readFile: (String) throws -> [UInt8]) throws(ConfigError) -> Config {
         func number(_ name: String, _ fallback: Double, minimum: Double) throws(ConfigError) -> Double {
             guard let text = env[name], !text.isEmpty else { return fallback }
-            guard let value = Double(text), value.isFinite, value >= minimum else {
-                throw ConfigError("\(name)=\(text) is not a number ≥ \(minimum)")
+            // A week is past any model's thinking; larger values would overflow the clock.
+            guard let value = Double(text), value >= minimum, value <= 604_800 else {
+                throw ConfigError("\(name)=\(text) is not a number of seconds from \(minimum) to 604800")
             }
             return value
         }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// What one exchange did, gathered as it happens and logged once at the end: one entry per
 /// exchange is what an operator filters on (`journalctl O1_MODEL=o1-mini O1_STATUS=502`).
 public struct ExchangeRecord: Sendable {
@@ -24,11 +22,13 @@ public struct ExchangeRecord: Sendable {
 
     public init() {}
 
+    /// journald's syslog levels: `err` for what an operator must look at (5xx, a stream that
+    /// failed after its 200), `warning` for what the client did or was told (4xx, 499), `info`.
     public var priority: Int {
         switch status {
         case 500...: 3
         case 400...: 4
-        default: error == nil ? 6 : 4
+        default: error == nil ? 6 : 3
         }
     }
 
@@ -77,32 +77,61 @@ public struct ExchangeRecord: Sendable {
     }
 
     /// One readable logfmt line for when there is no journal (a terminal, a test harness).
+    /// Control characters are escaped, so one exchange is always exactly one line.
     public func line(masking secrets: [String]) -> String {
         let fields = fields(masking: secrets)
-        var line = "o1-proxy: " + (fields.first { $0.name == "MESSAGE" }?.value ?? "")
+        var line = "o1-proxy: " + escaped(fields.first { $0.name == "MESSAGE" }?.value ?? "", quotes: false)
         for (name, value) in fields where name.hasPrefix("O1_") {
             let key = name.dropFirst(3).lowercased()
-            let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0.isNewline }
-            let shown = needsQuotes
-                ? "\"" + value.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"").replacingAll("\n", with: "\\n") + "\""
-                : value
-            line += " \(key)=\(shown)"
+            let needsQuotes = value.isEmpty || value.unicodeScalars.contains { $0.value <= 0x20 || $0 == "\"" || $0 == "=" || $0.value == 0x7F }
+            line += " \(key)=" + (needsQuotes ? "\"" + escaped(value, quotes: true) + "\"" : value)
         }
         return line
     }
 }
 
-/// Secrets are masked by value, so a key echoed back inside an upstream error message, or a
-/// client's token inside a logged body, is caught as well as a key in a field of its own.
-func mask(_ value: String, _ secrets: [String]) -> String {
-    secrets.filter { $0.count >= 4 }.reduce(value) { $0.replacingAll($1, with: "[redacted]") }
+/// Escapes by Unicode scalar, not by Character: "\r\n" or a key followed by a combining mark
+/// is one Character, and a Character-wise replace would miss it.
+private func escaped(_ value: String, quotes: Bool) -> String {
+    var out = String.UnicodeScalarView()
+    for scalar in value.unicodeScalars {
+        switch scalar {
+        case "\n": out.append(contentsOf: "\\n".unicodeScalars)
+        case "\r": out.append(contentsOf: "\\r".unicodeScalars)
+        case "\t": out.append(contentsOf: "\\t".unicodeScalars)
+        case "\\" where quotes: out.append(contentsOf: "\\\\".unicodeScalars)
+        case "\"" where quotes: out.append(contentsOf: "\\\"".unicodeScalars)
+        case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+            out.append(contentsOf: "\\x\(String(scalar.value, radix: 16))".unicodeScalars)
+        default: out.append(scalar)
+        }
+    }
+    return String(out)
 }
 
-extension String {
-    func replacingAll(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty, contains(target) else { return self }
-        return components(separatedBy: target).joined(separator: replacement)
+/// Secrets are masked by value, so a key echoed back inside an upstream error message, or a
+/// client's token inside a logged body, is caught as well as a key in a field of its own.
+/// Matching is on UTF-8 bytes: a key followed by a combining mark must still be found.
+func mask(_ value: String, _ secrets: [String]) -> String {
+    let replacement = Array("[redacted]".utf8)
+    var bytes = Array(value.utf8)
+    for secret in secrets where secret.utf8.count >= 4 {
+        let needle = Array(secret.utf8)
+        guard bytes.count >= needle.count else { continue }
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == needle[0], i + needle.count <= bytes.count, bytes[i..<i + needle.count].elementsEqual(needle) {
+                out += replacement
+                i += needle.count
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        bytes = out
     }
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// The native journal protocol's datagram (`systemd.journal-fields(7)`): `NAME=value\n`, or for

@@ -49,6 +49,12 @@ public struct RequestDecoder {
     private mutating func decodeHead() throws(RequestError) -> Bool {
         guard let end = find(crlfcrlf, from: max(0, cursor - 3)) else {
             if buffer.count > limits.maxHeadBytes { throw .headTooLarge }
+            // A head written with bare LFs would never show CRLFCRLF: refuse it now rather than
+            // let the client wait for the read deadline.
+            for i in max(cursor, 1)..<max(buffer.count, 1) where buffer[i] == lf && buffer[i - 1] != cr {
+                throw .malformed("bare LF in the request head")
+            }
+            if buffer.first == lf { throw .malformed("bare LF in the request head") }
             cursor = buffer.count
             return false
         }
@@ -209,8 +215,11 @@ public struct RequestDecoder {
     }
 
     private func chunkSize(_ line: ArraySlice<UInt8>) throws(RequestError) -> Int {
-        let digits = line.prefix { $0 != UInt8(ascii: ";") }
+        var digits = line.prefix { $0 != UInt8(ascii: ";") }
         let extensions = line[digits.endIndex...]
+        if !extensions.isEmpty {
+            while let last = digits.last, last == space || last == tab { digits = digits.dropLast() }
+        }
         guard extensions.allSatisfy({ $0 == tab || ($0 >= 0x20 && $0 != 0x7F) }) else {
             throw .malformed("control character in chunk extension")
         }

@@ -16,7 +16,7 @@ public enum Adaptation {
         case "stream":
             fix = sent["stream"]?.bool == true ? .fakeStream : nil
         case "max_tokens":
-            fix = .rename("max_tokens", to: "max_completion_tokens")
+            fix = sent["max_tokens"] != nil ? .rename("max_tokens", to: "max_completion_tokens") : nil
         case "model", "messages":
             fix = nil
         default:

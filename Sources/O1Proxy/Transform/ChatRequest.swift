@@ -62,7 +62,7 @@ public struct ChatRequest: Equatable, Sendable {
             }
         }
         if !streamsUpstream(with: fixes) {
-            body["stream"] = nil
+            if body["stream"] == .bool(true) { body["stream"] = nil }
             body["stream_options"] = nil
         }
         return body

@@ -126,6 +126,7 @@ struct JSONParser {
     private mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSON {
         index += 1
         var fields: [(key: String, value: JSON)] = []
+        var seen: Set<String> = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -134,7 +135,15 @@ struct JSONParser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            let keyOffset = index
             let key = try parseString()
+            // Duplicate keys are refused: the proxy would drop one `temperature` while the
+            // upstream kept the other, and parsers disagree on which one wins.
+            if fields.count < 16 ? fields.contains(where: { $0.key == key }) : !seen.insert(key).inserted {
+                index = keyOffset
+                throw fail("duplicate key \"\(key)\"")
+            }
+            if fields.count == 15 { seen = Set(fields.map(\.key) + [key]) }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1

@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+@testable import O1Proxy
+
+private struct NoSuchFile: Error, LocalizedError {
+    let path: String
+    var errorDescription: String? { "no such file" }
+}
+
+private func config(_ env: [String: String], files: [String: String] = [:]) throws(ConfigError) -> Config {
+    try Config.from(environment: env) { path in
+        guard let content = files[path] else { throw NoSuchFile(path: path) }
+        return Array(content.utf8)
+    }
+}
+
+private func configError(_ env: [String: String], files: [String: String] = [:]) -> ConfigError? {
+    do {
+        _ = try config(env, files: files)
+        return nil
+    } catch {
+        return error
+    }
+}
+
+@Suite struct ConfigTests {
+    @Test func defaults() throws {
+        let c = try config([:])
+        #expect(c.apiKey == nil)
+        #expect(c.baseURL.absoluteString == "https://api.openai.com/v1")
+        #expect(c.clientToken == nil)
+        #expect(c.rules == RuleBook.builtIn)
+        #expect(c.grace == 3)
+        #expect(c.keepalive == 15)
+        #expect(c.deadline == 900)
+        #expect(c.readTimeout == 30)
+        #expect(c.limits == HTTPLimits(maxHeadBytes: 32768, maxHeaders: 100, maxBodyBytes: 16_777_216))
+        #expect(c.maxAdaptations == 8)
+        #expect(!c.logBodies)
+        #expect(c.secrets.isEmpty)
+    }
+
+    @Test func emptyValuesMeanDefaults() throws {
+        let names = Config.knobs.map(\.name)
+        let c = try config(Dictionary(uniqueKeysWithValues: names.map { ($0, "") }))
+        #expect(c.apiKey == nil)
+        #expect(c.clientToken == nil)
+        #expect(c.baseURL.absoluteString == "https://api.openai.com/v1")
+        #expect(c.grace == 3)
+        #expect(c.limits == HTTPLimits())
+    }
+
+    @Test func knobsListEveryVariable() {
+        #expect(Config.knobs.map(\.name) == [
+            "OPENAI_API_KEY", "OPENAI_BASE_URL", "O1_PROXY_TOKEN", "O1_PROXY_RULES", "O1_PROXY_GRACE_SECONDS",
+            "O1_PROXY_KEEPALIVE_SECONDS", "O1_PROXY_DEADLINE_SECONDS", "O1_PROXY_READ_TIMEOUT_SECONDS",
+            "O1_PROXY_MAX_HEAD_BYTES", "O1_PROXY_MAX_HEADERS", "O1_PROXY_MAX_BODY_BYTES", "O1_PROXY_MAX_ADAPTATIONS",
+            "O1_PROXY_LOG_BODIES",
+        ])
+    }
+
+    @Test func goodValues() throws {
+        let c = try config([
+            "OPENAI_API_KEY": "sk-abc", "O1_PROXY_TOKEN": "tok", "O1_PROXY_GRACE_SECONDS": "0",
+            "O1_PROXY_KEEPALIVE_SECONDS": "0.5", "O1_PROXY_DEADLINE_SECONDS": "60", "O1_PROXY_READ_TIMEOUT_SECONDS": "2.5",
+            "O1_PROXY_MAX_HEAD_BYTES": "1024", "O1_PROXY_MAX_HEADERS": "10", "O1_PROXY_MAX_BODY_BYTES": "0",
+            "O1_PROXY_MAX_ADAPTATIONS": "0", "O1_PROXY_LOG_BODIES": "1",
+        ])
+        #expect(c.apiKey == "sk-abc")
+        #expect(c.clientToken == "tok")
+        #expect(c.grace == 0)
+        #expect(c.keepalive == 0.5)
+        #expect(c.deadline == 60)
+        #expect(c.readTimeout == 2.5)
+        #expect(c.limits == HTTPLimits(maxHeadBytes: 1024, maxHeaders: 10, maxBodyBytes: 0))
+        #expect(c.maxAdaptations == 0)
+        #expect(c.logBodies)
+        #expect(c.secrets == ["sk-abc", "tok"])
+    }
+
+    @Test(arguments: ["1", "true", "yes"])
+    func logBodiesOn(_ value: String) throws {
+        #expect(try config(["O1_PROXY_LOG_BODIES": value]).logBodies)
+    }
+
+    @Test(arguments: ["0", "false", "no"])
+    func logBodiesOff(_ value: String) throws {
+        #expect(try !config(["O1_PROXY_LOG_BODIES": value]).logBodies)
+    }
+
+    @Test(arguments: [
+        ("O1_PROXY_GRACE_SECONDS", "abc"), ("O1_PROXY_GRACE_SECONDS", "-1"), ("O1_PROXY_GRACE_SECONDS", "nan"),
+        ("O1_PROXY_GRACE_SECONDS", "inf"), ("O1_PROXY_GRACE_SECONDS", "3s"),
+        ("O1_PROXY_KEEPALIVE_SECONDS", "0"), ("O1_PROXY_KEEPALIVE_SECONDS", "0.05"),
+        ("O1_PROXY_DEADLINE_SECONDS", "0.5"), ("O1_PROXY_DEADLINE_SECONDS", "x"),
+        ("O1_PROXY_READ_TIMEOUT_SECONDS", "0"), ("O1_PROXY_READ_TIMEOUT_SECONDS", "-5"),
+        ("O1_PROXY_MAX_HEAD_BYTES", "100"), ("O1_PROXY_MAX_HEAD_BYTES", "1.5"), ("O1_PROXY_MAX_HEAD_BYTES", "lots"),
+        ("O1_PROXY_MAX_HEADERS", "0"), ("O1_PROXY_MAX_HEADERS", "-1"),
+        ("O1_PROXY_MAX_BODY_BYTES", "-1"), ("O1_PROXY_MAX_BODY_BYTES", "1e6"),
+        ("O1_PROXY_MAX_BODY_BYTES", "99999999999999999999999"),
+        ("O1_PROXY_MAX_ADAPTATIONS", "-1"), ("O1_PROXY_MAX_ADAPTATIONS", "many"),
+        ("O1_PROXY_LOG_BODIES", "2"), ("O1_PROXY_LOG_BODIES", "on"),
+        ("OPENAI_BASE_URL", "ftp://example.com/v1"), ("OPENAI_BASE_URL", "api.openai.com/v1"),
+        ("OPENAI_BASE_URL", "http://"), ("OPENAI_BASE_URL", "not a url"),
+        ("OPENAI_API_KEY", "sk-has space"), ("OPENAI_API_KEY", "sk-\u{7F}"), ("OPENAI_API_KEY", "sk-é"),
+        ("OPENAI_API_KEY", "sk-a\r\nX-Injected: 1"),
+    ])
+    func badValue(_ name: String, _ value: String) {
+        let error = configError([name: value])
+        #expect(error != nil, "\(name)=\(value) accepted")
+        #expect(error?.description.isEmpty == false)
+        if name.hasPrefix("O1_PROXY") || name == "OPENAI_BASE_URL" {
+            #expect(error?.description.contains(name) == true, "\(error?.description ?? "")")
+        }
+    }
+
+    /// Contract: "A bad value → log line + 500 JSON error, never a crash." Durations become
+    /// `UInt64` nanoseconds (`Deadline(seconds:)`), which traps above ~1.8e10 s: such a value
+    /// must be refused (or clamped) here, not crash the exchange.
+    @Test(arguments: ["O1_PROXY_GRACE_SECONDS", "O1_PROXY_KEEPALIVE_SECONDS", "O1_PROXY_DEADLINE_SECONDS",
+                      "O1_PROXY_READ_TIMEOUT_SECONDS"])
+    func hugeDurationIsRefusedOrClamped(_ name: String) {
+        let accepted: Config
+        do {
+            accepted = try config([name: "1e12"])
+        } catch {
+            #expect(error.description.contains(name))
+            return
+        }
+        let seconds = [accepted.grace, accepted.keepalive, accepted.deadline, accepted.readTimeout].max()!
+        #expect(seconds * 1e9 < Double(UInt64.max) / 2, "\(name)=1e12 accepted as \(seconds) s")
+    }
+
+    @Test func badKeyErrorDoesNotEchoTheKey() {
+        let error = configError(["OPENAI_API_KEY": "sk-secret value"])
+        #expect(error != nil)
+        #expect(error?.description.contains("sk-secret") == false)
+    }
+
+    @Test func credentialFileWinsAndIsTrimmed() throws {
+        let c = try config(["OPENAI_API_KEY": "sk-env", "CREDENTIALS_DIRECTORY": "/run/credentials/o1-proxy.service"],
+                           files: ["/run/credentials/o1-proxy.service/openai-api-key": "  sk-from-file\n"])
+        #expect(c.apiKey == "sk-from-file")
+        #expect(c.secrets == ["sk-from-file"])
+    }
+
+    @Test func missingCredentialFileFallsBackToTheEnvironment() throws {
+        let c = try config(["OPENAI_API_KEY": " sk-env\n", "CREDENTIALS_DIRECTORY": "/creds"])
+        #expect(c.apiKey == "sk-env")
+        let none = try config(["CREDENTIALS_DIRECTORY": "/creds"])
+        #expect(none.apiKey == nil)
+    }
+
+    @Test func blankKeyMeansNoKey() throws {
+        #expect(try config(["OPENAI_API_KEY": " \n\t"]).apiKey == nil)
+        #expect(try config(["CREDENTIALS_DIRECTORY": "/c"], files: ["/c/openai-api-key": "\n"]).apiKey == nil)
+    }
+
+    @Test func baseURL() throws {
+        #expect(try config(["OPENAI_BASE_URL": "http://127.0.0.1:8080/v1/"]).baseURL.absoluteString == "http://127.0.0.1:8080/v1")
+        #expect(try config(["OPENAI_BASE_URL": "https://example.com/openai/v1"]).baseURL.absoluteString == "https://example.com/openai/v1")
+        #expect(try config(["OPENAI_BASE_URL": "http://localhost:9/"]).baseURL.absoluteString == "http://localhost:9")
+    }
+
+    @Test func rulesFileIsPrepended() throws {
+        let file = #"{"rules":[{"match":["o1-mini"],"drop":["user"]},{"match":["o5*"],"stream":"faked"}]}"#
+        let c = try config(["O1_PROXY_RULES": "/etc/o1-proxy/rules.json"], files: ["/etc/o1-proxy/rules.json": file])
+        #expect(c.rules.rules.count == RuleBook.builtIn.rules.count + 2)
+        #expect(c.rules.rules[0].patterns == ["o1-mini"])
+        #expect(c.rules.rules[1].patterns == ["o5*"])
+        #expect(Array(c.rules.rules.dropFirst(2)) == RuleBook.builtIn.rules)
+        #expect(c.rules.fixes(for: "o1-mini") == [.drop("user")])
+        #expect(c.rules.fixes(for: "o5-pro") == [.fakeStream])
+        #expect(c.rules.fixes(for: "o1-mini-2024-09-12") == RuleBook.builtIn.fixes(for: "o1-mini-2024-09-12"))
+    }
+
+    @Test func unreadableRulesFile() {
+        let error = configError(["O1_PROXY_RULES": "/nope/rules.json"])
+        #expect(error?.description.contains("/nope/rules.json") == true)
+        #expect(error?.description.contains("rules file") == true)
+    }
+
+    @Test func invalidRulesFile() {
+        let error = configError(["O1_PROXY_RULES": "/r"], files: ["/r": #"{"rules":[{"match":"o1"}]}"#])
+        #expect(error?.description.contains("match") == true)
+    }
+}
