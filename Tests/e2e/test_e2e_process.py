@@ -1,0 +1,66 @@
+"""Process model: command line, one exchange per process."""
+
+import re
+import socket
+import subprocess
+import time
+
+import e2e_helpers as h
+
+
+def run(*args):
+    return subprocess.run([str(h.proxy_binary()), *args], stdin=subprocess.DEVNULL,
+                          capture_output=True, timeout=10, env={"PATH": "/usr/bin:/bin"})
+
+
+def test_help_and_version():
+    r = run("--help")
+    assert r.returncode == 0, r
+    assert r.stdout.strip(), "help goes to stdout"
+    assert b"O1_PROXY_GRACE_SECONDS" in r.stdout or b"o1-proxy" in r.stdout
+    r = run("--version")
+    assert r.returncode == 0, r
+    assert r.stdout.strip()
+
+
+def test_unknown_argument_exits_2():
+    r = run("--frobnicate")
+    assert r.returncode == 2, r
+    assert r.stderr.strip(), "the complaint goes to stderr"
+    assert r.stdout == b""
+
+
+def test_one_exchange_then_exit_code_0(proxy, fake):
+    proxy.wait_idle(5)
+    mark = proxy.mark()
+    r = h.chat(proxy.port, {"model": "o1-mini", "messages": [{"role": "user", "content": "x"}]})
+    assert r.status == 200
+    assert proxy.wait_idle(5)
+    text = proxy.log_path.read_bytes()[mark:].decode()
+    spawned = re.findall(r"Spawned .* as PID (\d+)\.", text)
+    assert len(spawned) == 1
+    assert re.search(rf"Child {spawned[0]} died with code 0", text), text
+
+
+def test_client_that_says_nothing_does_not_keep_the_process(start_proxy, fake):
+    p = start_proxy(O1_PROXY_READ_TIMEOUT_SECONDS=1)
+    with socket.create_connection(("127.0.0.1", p.port)) as s:
+        s.settimeout(4)
+        t0 = time.time()
+        try:
+            data = s.recv(65536)
+        except OSError:
+            data = b""
+        elapsed = time.time() - t0
+    assert elapsed < 3.5, "the read deadline covers a silent client"
+    if data:
+        assert data.startswith(b"HTTP/1.1 408 "), data[:100]
+    assert p.wait_idle(3)
+    assert fake.requests() == []
+
+
+def test_client_that_closes_at_once_ends_the_process(proxy, fake):
+    with socket.create_connection(("127.0.0.1", proxy.port)):
+        pass
+    assert proxy.wait_idle(3)
+    assert fake.requests() == []
