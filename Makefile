@@ -1,0 +1,67 @@
+# o1-proxy: build, test, install as a socket-activated systemd service.
+#   make release && sudo make install      # build as yourself, install as root
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+# On systemd's unit search path for PREFIX=/usr/local and /usr; for any other
+# PREFIX pass UNITDIR=/etc/systemd/system.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+CONFDIR ?= /etc/o1-proxy
+LISTEN  ?= 127.0.0.1:4567
+BIN     := .build/release/o1-proxy
+PYTHON  := .venv/bin/python
+# `make run` passes these through from the environment or the command line.
+RUN_ENV := $(filter OPENAI_API_KEY OPENAI_BASE_URL O1_PROXY_%,$(.VARIABLES))
+# Only act on the live system when installing into it and it runs systemd.
+LIVE    := [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]
+
+.PHONY: build release test venv run install uninstall
+
+build:
+	swift build
+
+release:
+	swift build -c release --static-swift-stdlib
+
+venv: $(PYTHON)
+$(PYTHON):
+	python3 -m venv .venv
+	$(PYTHON) -m pip install -q openai pytest
+
+test: release
+	swift test
+	scripts/fuzz
+	$(PYTHON) -m pytest -q Tests/e2e
+	Tests/system/run
+
+# One process per connection, like the socket unit, without a service manager.
+run: release
+	systemd-socket-activate --inetd -a -l $(LISTEN) $(RUN_ENV:%=-E %) $(BIN)
+
+# Installs what `make release` built; does not build (the build wants your
+# user and toolchain, the install wants root).
+install:
+	@test -x $(BIN) || { echo "$(BIN) missing: run 'make release' first" >&2; exit 1; }
+	@! ldd $(BIN) | grep -q libswiftCore || { echo "$(BIN) needs the Swift runtime" \
+		"(plain 'swift build'): run 'make release' (--static-swift-stdlib)" >&2; exit 1; }
+	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/o1-proxy
+	install -d $(DESTDIR)$(UNITDIR)
+	install -m 0644 systemd/o1-proxy.socket $(DESTDIR)$(UNITDIR)/o1-proxy.socket
+	sed 's|^ExecStart=.*|ExecStart=$(BINDIR)/o1-proxy|' systemd/o1-proxy@.service \
+		> $(DESTDIR)$(UNITDIR)/o1-proxy@.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/o1-proxy@.service
+	install -d -m 0700 $(DESTDIR)$(CONFDIR)
+	@echo "Put the OpenAI API key in $(CONFDIR)/openai-api-key (root, mode 0600), e.g."
+	@echo "  (umask 077; printf %s \"\$$OPENAI_API_KEY\" > $(CONFDIR)/openai-api-key)"
+	@echo "  (or encrypted at rest: systemd-creds + LoadCredentialEncrypted=, see README)"
+	@echo "Optional settings (OPENAI_BASE_URL=, O1_PROXY_*=): $(CONFDIR)/o1-proxy.env"
+	@if $(LIVE); then set -x; systemctl daemon-reload && systemctl enable --now o1-proxy.socket; fi
+
+# Keeps $(CONFDIR) (the key) unless PURGE=1.
+uninstall:
+	-@if $(LIVE); then set -x; systemctl disable --now o1-proxy.socket; fi
+	rm -f $(DESTDIR)$(BINDIR)/o1-proxy $(DESTDIR)$(UNITDIR)/o1-proxy.socket \
+		$(DESTDIR)$(UNITDIR)/o1-proxy@.service
+	@if $(LIVE); then set -x; systemctl daemon-reload; fi
+	@if [ "$(PURGE)" = 1 ]; then set -x; rm -rf $(DESTDIR)$(CONFDIR); \
+	else echo "Kept $(CONFDIR) (the key); 'make uninstall PURGE=1' removes it."; fi
