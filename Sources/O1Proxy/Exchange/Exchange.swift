@@ -30,9 +30,10 @@ public final class Exchange {
     public func run() -> ExchangeRecord {
         record.peer = client.peer
         do {
-            let limits = (try? config.get())?.limits ?? HTTPLimits()
-            let readTimeout = (try? config.get())?.readTimeout ?? 30
-            let request = try client.readRequest(limits: limits, deadline: Deadline(seconds: readTimeout, from: start))
+            // A bad configuration is answered too, so the request is read with default limits.
+            let settings = try? config.get()
+            let request = try client.readRequest(limits: settings?.limits ?? HTTPLimits(),
+                                                 deadline: Deadline(seconds: settings?.readTimeout ?? 30, from: start))
             record.method = request.method
             record.path = String(request.path)
             if let credential = request.header("authorization") {
