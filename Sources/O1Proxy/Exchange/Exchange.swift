@@ -95,7 +95,8 @@ public final class Exchange {
             let streaming = chat.streamsUpstream(with: fixes)
             record.stream = chat.stream ? (streaming ? .native : .faked) : .none
             let body = chat.upstreamBody(applying: fixes)
-            let bytes = JSON.object(body).encoded()
+            // A body no rule touched goes on as the client's own bytes, not re-encoded.
+            let bytes = body == chat.body ? request.body : JSON.object(body).encoded()
             if config.logBodies { record.requestBody = bytes }
             guard let answer = try callUpstream(config, method: "POST", pathAndQuery: "/chat/completions", headers: request.headers,
                                                 body: bytes, waiting: chat.stream ? .keepalive : .silent,
