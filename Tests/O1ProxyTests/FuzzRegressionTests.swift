@@ -1,0 +1,569 @@
+// The invariants the fuzz targets in Tests/Fuzz check, and the regression tests that replay every
+// input the fuzzer ever found (Tests/Fuzz/regressions/<target>-<name>) and every seed
+// (Tests/Fuzz/corpus-<target>/) through them.
+//
+// One source of truth: `scripts/fuzz` compiles this file into each fuzz binary with `-D O1_FUZZ`
+// (against an instrumented O1Proxy built with -enable-testing), and `swift test` compiles it as a
+// normal test file.
+// The checks return the invariants an input breaks; a crash is a crash in both worlds.
+
+#if O1_FUZZ
+import Glibc
+#else
+import Foundation
+import Testing
+#endif
+@testable import O1Proxy
+
+enum FuzzChecks {
+    static let targets = ["request", "transform", "sse"]
+
+    /// The invariants `input` breaks when fed to `target`; empty when all hold.
+    static func check(target: String, _ input: [UInt8]) -> [String] {
+        switch target {
+        case "request": request(input)
+        case "transform": transform(input)
+        case "sse": sse(input)
+        default: ["unknown fuzz target \(target)"]
+        }
+    }
+
+    /// What a fuzz entry point does with the result: any broken invariant is a crash. Violations
+    /// tagged `[tag]` can be ignored while fuzzing past a reported, still open bug
+    /// (`scripts/fuzz --skip tag`, i.e. `O1_FUZZ_SKIP=tag,...`); the regression tests never skip.
+    static func enforce(_ violations: [String]) {
+        var violations = violations
+        #if O1_FUZZ
+        if let skip = getenv("O1_FUZZ_SKIP").map({ String(cString: $0) }) {
+            let tags = skip.split(separator: ",").map { "[\($0)]" }
+            violations.removeAll { v in tags.contains { v.hasPrefix($0) } }
+        }
+        #endif
+        guard !violations.isEmpty else { return }
+        fatalError("fuzz invariant broken:\n  " + violations.joined(separator: "\n  "))
+    }
+
+    // MARK: - request
+
+    /// Input: 4 bytes of parameters, then the bytes a client sends.
+    ///   [0] limits: bits 0-1 head (32/128/1024/32768 bytes), bits 2-3 headers (0/1/3/100),
+    ///       bits 4-6 body (0/1/7/64/1000/65536/16 MiB/16 MiB)
+    ///   [1] + 1: the largest piece when split (pieces of 0 bytes are empty reads)
+    ///   [2], [3] seed of the split points.
+    /// The bytes are decoded whole, in the pieces the seed picks (empty pieces included) and byte
+    /// by byte; all three must give the same result: the same request, the same error (the
+    /// reason a `.malformed` gives aside), or the same "need more" state.
+    static func request(_ input: [UInt8]) -> [String] {
+        guard input.count >= 4 else { return [] }
+        let limits = HTTPLimits(
+            maxHeadBytes: [32, 128, 1024, 32 * 1024][Int(input[0] & 3)],
+            maxHeaders: [0, 1, 3, 100][Int(input[0] >> 2 & 3)],
+            maxBodyBytes: [0, 1, 7, 64, 1000, 65536, 16 << 20, 16 << 20][Int(input[0] >> 4 & 7)])
+        let http = Array(input[4...])
+        var rng = SplitMix(seed: UInt64(input[2]) | UInt64(input[3]) << 8)
+        let maxPiece = Int(input[1]) + 1
+        var pieces: [Int] = []
+        var left = http.count
+        while left > 0 {
+            let size = min(left, Int(rng.next() % UInt64(maxPiece + 1)))  // 0 now and then: an empty read
+            pieces.append(size)
+            left -= size
+        }
+
+        var violations: [String] = []
+        let whole = decode(http, limits, pieces: [http.count])
+        let split = decode(http, limits, pieces: pieces)
+        // Tags of reported bugs, so that `scripts/fuzz --skip tag` can fuzz past them until fixed.
+        func tag(_ other: Decoded) -> String {
+            // A chunk-size line over 1 KiB is refused only when it arrives without its CRLF.
+            let long = RequestError.malformed("chunk size line too long")
+            if whole.error == long || other.error == long { return "[long-chunk-line] " }
+            // A bare LF is looked for only while the head is incomplete, after the size check.
+            let errors = [whole.error, other.error]
+            if errors.contains(.headTooLarge), errors.contains(.malformed("bare LF in the request head")) { return "[bare-lf] " }
+            return ""
+        }
+        if split != whole {
+            violations.append("\(tag(split))split \(pieces.prefix(24))\(pieces.count > 24 ? "…" : "") gives \(split.summary), whole gives \(whole.summary)")
+        }
+        if http.count <= 16 * 1024 {
+            let byteWise = decode(http, limits, pieces: Array(repeating: 1, count: http.count))
+            if byteWise != whole {
+                violations.append("\(tag(byteWise))byte by byte gives \(byteWise.summary), whole gives \(whole.summary)")
+            }
+        }
+        if let request = whole.request {
+            violations += acceptedRequest(request, http: http, limits: limits)
+        }
+        return violations
+    }
+
+    struct Decoded: Equatable {
+        var request: HTTPRequest?
+        var error: RequestError?
+        var headParsed: Bool
+        var expectsContinue: Bool
+
+        static func kind(_ error: RequestError) -> String {
+            if case .malformed = error { return "malformed" }
+            return "\(error)"
+        }
+
+        var summary: String {
+            let state = "head=\(headParsed) continue=\(expectsContinue)"
+            if let error { return "error \(error) (\(state))" }
+            guard let request else { return "need more (\(state))" }
+            return "request \(request.method) \(request.target) \(request.headers.map { "\($0.name): \($0.value)" }) "
+                + "body \(request.body.count) bytes (\(state))"
+        }
+
+        /// Errors compare by kind: the reason a `.malformed` gives is a diagnostic.
+        static func == (a: Decoded, b: Decoded) -> Bool {
+            a.error.map(kind) == b.error.map(kind) && a.headParsed == b.headParsed && a.expectsContinue == b.expectsContinue
+                && a.request?.method == b.request?.method && a.request?.target == b.request?.target
+                && a.request?.headers.map { [$0.name, $0.value] } == b.request?.headers.map { [$0.name, $0.value] }
+                && a.request?.body == b.request?.body
+        }
+    }
+
+    /// Feeds the pieces until the decoder returns a request or throws, as the connection does.
+    static func decode(_ http: [UInt8], _ limits: HTTPLimits, pieces: [Int]) -> Decoded {
+        var decoder = RequestDecoder(limits: limits)
+        var offset = 0
+        var request: HTTPRequest?
+        var error: RequestError?
+        for size in pieces {
+            do {
+                request = try decoder.feed(http[offset..<offset + size])
+            } catch let e {
+                error = e
+            }
+            offset += size
+            if request != nil || error != nil { break }
+        }
+        return Decoded(request: request, error: error, headParsed: decoder.head != nil,
+                       expectsContinue: decoder.expectsContinue)
+    }
+
+    static func acceptedRequest(_ request: HTTPRequest, http: [UInt8], limits: HTTPLimits) -> [String] {
+        var violations: [String] = []
+        if request.body.count > limits.maxBodyBytes {
+            violations.append("accepted a body of \(request.body.count) bytes over the limit of \(limits.maxBodyBytes)")
+        }
+        if request.headers.count > limits.maxHeaders {
+            violations.append("accepted \(request.headers.count) headers over the limit of \(limits.maxHeaders)")
+        }
+        if let end = firstIndex(of: Array("\r\n\r\n".utf8), in: http), end + 4 > limits.maxHeadBytes {
+            violations.append("accepted a head of \(end + 4) bytes over the limit of \(limits.maxHeadBytes)")
+        }
+        if request.method.isEmpty || !request.target.hasPrefix("/") {
+            violations.append("accepted request line \(request.method) \(request.target)")
+        }
+        let lengths = request.headers.filter { $0.name.lowercased() == "content-length" }
+            .flatMap { $0.value.split(separator: ",", omittingEmptySubsequences: false) }
+            .map { Int(String($0.filter { $0 != " " && $0 != "\t" })) }
+        let chunked = request.headers.contains { $0.name.lowercased() == "transfer-encoding" }
+        if let first = lengths.first, let length = first, !chunked, request.body.count != length {
+            violations.append("Content-Length \(length) but a body of \(request.body.count) bytes")
+        }
+        if lengths.isEmpty, !chunked, !request.body.isEmpty {
+            violations.append("a body of \(request.body.count) bytes without Content-Length or chunked")
+        }
+        return violations
+    }
+
+    // MARK: - transform
+
+    /// Input: a chat-completions body (or any bytes). JSON must survive parse → encode → parse;
+    /// a valid chat request, with each built-in rule's fixes, the fixes its model gets, none,
+    /// and the rules of the input read as a rules file, must give an upstream body that encodes
+    /// to JSON that parses back to itself, keeps `model` and `messages` (roles aside), has no
+    /// key a fix dropped and no `stream: true`/`stream_options` unless streaming upstream. Then
+    /// `Adaptation` learns from synthetic 400s naming each parameter until it has nothing left
+    /// to fix, each learned fix being new and keeping those properties. The input is also tried
+    /// as an upstream error body.
+    static func transform(_ input: [UInt8]) -> [String] {
+        var violations: [String] = []
+        if let value = try? JSON(parsing: input) {
+            violations += roundTrip(value, "input")
+        }
+        let probe: JSONObject = ["model": "o1-mini", "messages": [["role": "system", "content": "x"]], "temperature": 1]
+        if let fix = Adaptation.fix(for: input, sent: probe, applied: []) {
+            violations += learnedFix(fix, sent: probe, applied: [])
+        }
+        let fileRules = (try? RuleBook.parse(input)) ?? []
+
+        guard let request = try? ChatRequest(parsing: input) else { return violations }
+        // The proxy reads the first of two equal keys, a Python/JS upstream the last: they would not
+        // agree on the model (so on the rule) or on what a fix removed.
+        var duplicates = duplicateKeys(request.body)
+        for (i, message) in (request.body["messages"]?.array ?? []).enumerated() {
+            duplicates += duplicateKeys(message.object ?? JSONObject()).map { "messages[\(i)].\($0)" }
+        }
+        if !duplicates.isEmpty {
+            violations.append("[duplicate-keys] accepted a chat body with duplicate keys \(duplicates)")
+        }
+        if glob(request.model, matches: request.model) == false || !glob("*", matches: request.model) {
+            violations.append("glob: \(request.model) does not match itself or *")
+        }
+        var fixSets: [[Fix]] = [[], RuleBook.builtIn.fixes(for: request.model)]
+        fixSets += RuleBook.builtIn.rules.map(\.fixes)
+        fixSets += fileRules.prefix(4).map(\.fixes)
+        for fixes in fixSets {
+            violations += upstream(request, fixes)
+        }
+        for fixes in fixSets.prefix(2) {
+            violations += adaptationRounds(request, fixes)
+        }
+        return violations
+    }
+
+    static func roundTrip(_ value: JSON, _ what: String) -> [String] {
+        let encoded = value.encoded()
+        guard let back = try? JSON(parsing: encoded) else {
+            return ["\(what): its encoding does not parse: \(String(decoding: encoded, as: UTF8.self))"]
+        }
+        var violations: [String] = []
+        if back != value { violations.append("\(what): parse(encode(v)) != v for \(String(decoding: encoded, as: UTF8.self))") }
+        let again = back.encoded()
+        if again != encoded {
+            violations.append("\(what): encoding not stable: \(String(decoding: encoded, as: UTF8.self)) then \(String(decoding: again, as: UTF8.self))")
+        }
+        return violations
+    }
+
+    static func upstream(_ request: ChatRequest, _ fixes: [Fix]) -> [String] {
+        let body = request.upstreamBody(applying: fixes)
+        var violations = roundTrip(.object(body), "upstream body with \(fixes)")
+        if body["model"] != request.body["model"] {
+            violations.append("model changed with \(fixes): \(String(describing: body["model"]))")
+        }
+        if let sentMessages = body["messages"]?.array, let messages = request.body["messages"]?.array,
+           sentMessages.count == messages.count {
+            for (sent, original) in zip(sentMessages, messages) {
+                guard var sent = sent.object, var original = original.object else {
+                    violations.append("a message is no longer an object with \(fixes)")
+                    continue
+                }
+                if (sent["role"] == nil) != (original["role"] == nil) || (sent["role"] != original["role"] && original["role"]?.string == nil) {
+                    violations.append("role \(String(describing: original["role"])) became \(String(describing: sent["role"])) with \(fixes)")
+                }
+                sent["role"] = nil
+                original["role"] = nil
+                if sent != original { violations.append("message content changed with \(fixes)") }
+            }
+        } else {
+            violations.append("messages lost or resized with \(fixes)")
+        }
+        for case .mapRole(let from, let to) in fixes where from != to {
+            let laterRenamedTo = fixes.drop { $0 != .mapRole(from, to: to) }.contains {
+                if case .mapRole(_, let target) = $0 { return target == from } else { return false }
+            }
+            if !laterRenamedTo, body["messages"]?.array?.contains(where: { $0["role"]?.string == from }) == true {
+                violations.append("a message keeps role \(from) after \(fixes)")
+            }
+        }
+        for case .drop(let key) in fixes where key != "model" && key != "messages" {
+            let readded = fixes.contains { if case .rename(_, let to) = $0 { return to == key } else { return false } }
+            if !readded, body[key] != nil {
+                let tag = duplicateKeys(request.body).contains(key) ? "[duplicate-keys] " : ""
+                violations.append("\(tag)\(key) is still sent after drop:\(key) (\(fixes))")
+            }
+        }
+        // `stream: false` may stay; `stream: true` and `stream_options` must not.
+        if !request.streamsUpstream(with: fixes), body["stream"] == .bool(true) || body["stream_options"] != nil {
+            let tag = duplicateKeys(request.body).contains(where: { $0 == "stream" || $0 == "stream_options" }) ? "[duplicate-keys] " : ""
+            violations.append("\(tag)stream: true or stream_options sent on a non-streaming upstream call with \(fixes)")
+        }
+        if request.streamsUpstream(with: fixes), body["stream"] != .bool(true) {
+            violations.append("stream: true lost on a streaming upstream call with \(fixes)")
+        }
+        return violations
+    }
+
+    /// Plays an upstream that rejects, one by one, every parameter it can name.
+    static func adaptationRounds(_ request: ChatRequest, _ fixes: [Fix]) -> [String] {
+        var violations: [String] = []
+        var applied = fixes
+        for _ in 0..<24 {
+            let sent = request.upstreamBody(applying: applied)
+            var params = sent.keys + ["stream", "stream_options", "model", "messages",
+                                      "messages[-1].role", "messages[99999999999999999999].role"]
+            params += (0..<min(8, sent["messages"]?.array?.count ?? 0)).map { "messages[\($0)].role" }
+            var learned: Fix?
+            for param in params {
+                for code in ["unsupported_parameter", "unsupported_value", "invalid_value", nil] {
+                    let errorBody = JSON.object(["error": [
+                        "message": .string("Unsupported parameter: '\(param)'."),
+                        "type": "invalid_request_error",
+                        "param": .string(param),
+                        "code": code.map(JSON.string) ?? .null,
+                    ]]).encoded()
+                    guard let fix = Adaptation.fix(for: errorBody, sent: sent, applied: applied) else { continue }
+                    if code != "unsupported_parameter", code != "unsupported_value", param != "stream_options" {
+                        violations.append("learned \(fix) from a 400 with code \(code ?? "null") on \(param)")
+                    }
+                    if learned == nil { learned = fix }
+                }
+                if learned != nil { break }
+            }
+            guard let fix = learned else { return violations }
+            violations += learnedFix(fix, sent: sent, applied: applied)
+            guard !applied.contains(fix) else { return violations }
+            applied.append(fix)
+            let next = request.upstreamBody(applying: applied)
+            if next == sent {
+                let tag = duplicateKeys(request.body).isEmpty ? "" : "[duplicate-keys] "
+                violations.append("\(tag)learned \(fix) but the body sent stays the same")
+            }
+            violations += upstream(request, applied)
+        }
+        violations.append("adaptation did not stop after 24 rounds: \(applied)")
+        return violations
+    }
+
+    static func learnedFix(_ fix: Fix, sent: JSONObject, applied: [Fix]) -> [String] {
+        var violations: [String] = []
+        if applied.contains(fix) { violations.append("learned \(fix) again after \(applied)") }
+        switch fix {
+        case .drop(let key) where key == "model" || key == "messages":
+            violations.append("learned \(fix)")
+        case .rename(let from, let to) where [from, to].contains("model") || [from, to].contains("messages"):
+            violations.append("learned \(fix)")
+        case .drop(let key) where sent[key] == nil:
+            violations.append("learned \(fix) for a key that was not sent")
+        case .fakeStream where sent["stream"]?.bool != true:
+            violations.append("learned \(fix) for a body that does not stream")
+        default:
+            break
+        }
+        return violations
+    }
+
+    // MARK: - sse
+
+    /// Input: a `chat.completion` answer (or an upstream event stream, or any bytes). An object
+    /// is turned into a fake stream with and without usage; the stream, scanned in pieces, must
+    /// come back byte for byte, end with [DONE], and be `data: <json>` events that replay the
+    /// answer. The raw input, scanned in pieces, must give the same bytes and flags as scanned
+    /// whole, and those bytes must be a prefix of the input that ends an event.
+    static func sse(_ input: [UInt8]) -> [String] {
+        var rng = SplitMix(seed: fnv1a(input))
+        var violations: [String] = []
+
+        var whole = EventStreamScanner()
+        let wholeOut = whole.feed(input)
+        var split = EventStreamScanner()
+        var splitOut: [UInt8] = []
+        for piece in randomPieces(input, &rng) {
+            splitOut += split.feed(piece)
+        }
+        if splitOut != wholeOut {
+            violations.append("raw stream: split gives \(splitOut.count) bytes, whole \(wholeOut.count)")
+        }
+        if !input.starts(with: wholeOut) { violations.append("raw stream: output is not a prefix of the input") }
+        if !wholeOut.isEmpty, !wholeOut.suffix(2).elementsEqual([lf, lf]), !wholeOut.suffix(3).elementsEqual([lf, cr, lf]) {
+            violations.append("raw stream: output does not end at an event boundary")
+        }
+        if split.sawDone != whole.sawDone || split.sawError != whole.sawError || split.usage != whole.usage {
+            violations.append("raw stream: flags differ split/whole")
+        }
+
+        guard let completion = (try? JSON(parsing: input))?.object else { return violations }
+        for includeUsage in [false, true] {
+            let events = FakeStream.events(for: completion, includeUsage: includeUsage)
+            var scanner = EventStreamScanner()
+            var relayed: [UInt8] = []
+            for piece in randomPieces(events, &rng) {
+                relayed += scanner.feed(piece)
+            }
+            if relayed != events { violations.append("fake stream (usage \(includeUsage)): scanner relays \(relayed.count) of \(events.count) bytes") }
+            if !scanner.sawDone { violations.append("fake stream (usage \(includeUsage)): no [DONE] seen") }
+            if scanner.sawError { violations.append("fake stream (usage \(includeUsage)): an error seen") }
+            let usage = completion["usage"].flatMap { $0 == .null ? nil : $0 }
+            if scanner.usage != (includeUsage ? usage : nil) {
+                violations.append("fake stream (usage \(includeUsage)): scanner usage \(String(describing: scanner.usage))")
+            }
+            violations += fakeStreamEvents(events, completion, includeUsage)
+        }
+        return violations
+    }
+
+    static func fakeStreamEvents(_ events: [UInt8], _ completion: JSONObject, _ includeUsage: Bool) -> [String] {
+        var violations: [String] = []
+        let what = "fake stream (usage \(includeUsage))"
+        var chunks: [JSONObject] = []
+        var start = 0
+        var sawDone = false
+        while start < events.count {
+            guard let end = firstIndex(of: [lf, lf], in: events, from: start) else {
+                violations.append("\(what): bytes after the last event")
+                break
+            }
+            let event = events[start..<end]
+            start = end + 2
+            guard !sawDone else { violations.append("\(what): an event after [DONE]"); break }
+            guard event.starts(with: Array("data: ".utf8)), !event.contains(lf) else {
+                violations.append("\(what): event is not one data line: \(String(decoding: event, as: UTF8.self))")
+                continue
+            }
+            let data = event.dropFirst(6)
+            if data.elementsEqual("[DONE]".utf8) { sawDone = true; continue }
+            guard let chunk = (try? JSON(parsing: data))?.object else {
+                violations.append("\(what): data is not a JSON object: \(String(decoding: data, as: UTF8.self))")
+                continue
+            }
+            chunks.append(chunk)
+        }
+        if !sawDone { violations.append("\(what): does not end with data: [DONE]") }
+
+        for chunk in chunks {
+            if chunk["object"] != "chat.completion.chunk" { violations.append("\(what): chunk object is \(String(describing: chunk["object"]))") }
+            for key in ["id", "created", "model"] where chunk[key] != completion[key] {
+                violations.append("\(what): chunk \(key) is \(String(describing: chunk[key])), answer has \(String(describing: completion[key]))")
+            }
+        }
+        let choices = completion["choices"]?.array ?? []
+        var expected = includeUsage ? 1 : 0
+        for choice in choices {
+            let message = choice["message"]?.object ?? JSONObject()
+            expected += 2
+            if let content = message["content"]?.string, !content.isEmpty { expected += 1 }
+            if message["refusal"]?.string != nil { expected += 1 }
+            expected += message["tool_calls"]?.array?.count ?? 0
+            if let call = message["function_call"], call != .null { expected += 1 }
+        }
+        guard chunks.count == expected else {
+            violations.append("\(what): \(chunks.count) chunks for \(choices.count) choices, expected \(expected)")
+            return violations
+        }
+        // The deltas of each choice, concatenated, give back its content and finish reason.
+        var next = 0
+        for (position, choice) in choices.enumerated() {
+            let message = choice["message"]?.object ?? JSONObject()
+            var content = ""
+            var finish: JSON?
+            let index = choice["index"] ?? .number(String(position))
+            while next < chunks.count, chunks[next]["choices"]?.array?.count == 1 {
+                let c = chunks[next]["choices"]!.array![0]
+                if c["index"] != index { violations.append("\(what): delta index \(String(describing: c["index"])) for choice \(position)") }
+                next += 1
+                if let piece = c["delta"]?["content"]?.string { content += piece }
+                if c["delta"]?.object?.fields.isEmpty == true { finish = c["finish_reason"]; break }
+            }
+            if content != (message["content"]?.string ?? "") { violations.append("\(what): choice \(position) content not replayed") }
+            if finish != (choice["finish_reason"] ?? .null) { violations.append("\(what): choice \(position) finish_reason \(String(describing: finish))") }
+        }
+        if includeUsage {
+            let last = chunks.last!
+            if last["choices"] != [] || last["usage"] != (completion["usage"] ?? .null) {
+                violations.append("\(what): last chunk is not the usage chunk")
+            }
+        }
+        return violations
+    }
+
+    // MARK: - helpers
+
+    static let lf = UInt8(ascii: "\n")
+    static let cr = UInt8(ascii: "\r")
+
+    /// Splits `bytes` into pieces of 0 to 64 bytes (a quarter of the time 1 byte).
+    static func randomPieces(_ bytes: [UInt8], _ rng: inout SplitMix) -> [ArraySlice<UInt8>] {
+        var pieces: [ArraySlice<UInt8>] = []
+        var offset = 0
+        while offset < bytes.count {
+            let r = rng.next()
+            let size = min(bytes.count - offset, r & 3 == 0 ? 1 : Int((r >> 8) % 65))
+            pieces.append(bytes[offset..<offset + size])
+            offset += size
+        }
+        return pieces
+    }
+
+    static func duplicateKeys(_ object: JSONObject) -> [String] {
+        var seen: [String] = []
+        var duplicates: [String] = []
+        for key in object.keys {
+            // Compared as bytes: Swift's == would also call canonically equivalent keys equal.
+            if seen.contains(where: { $0.utf8.elementsEqual(key.utf8) }) {
+                if !duplicates.contains(key) { duplicates.append(key) }
+            } else {
+                seen.append(key)
+            }
+        }
+        return duplicates
+    }
+
+    static func firstIndex(of needle: [UInt8], in haystack: [UInt8], from start: Int = 0) -> Int? {
+        guard haystack.count - start >= needle.count, !needle.isEmpty else { return nil }
+        for i in start...(haystack.count - needle.count) where haystack[i] == needle[0] {
+            if haystack[i..<i + needle.count].elementsEqual(needle) { return i }
+        }
+        return nil
+    }
+
+    static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
+
+    struct SplitMix {
+        var state: UInt64
+        init(seed: UInt64) { state = seed }
+        mutating func next() -> UInt64 {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
+    }
+}
+
+#if !O1_FUZZ
+/// Every input a fuzzer ever crashed on, replayed through the fuzz targets' checks. Add one with
+/// `cp .build-fuzz/artifacts-<target>/crash-<sha> Tests/Fuzz/regressions/<target>-<what-it-broke>`.
+@Suite struct FuzzRegressionTests {
+    static let fuzzDirectory: String = {
+        var path = #filePath
+        for _ in 0..<2 { path = String(path[..<path.lastIndex(of: "/")!]) }  // …/Tests
+        return path + "/Fuzz"
+    }()
+
+    static func files(in directory: String) -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: directory))?
+            .filter { !$0.hasPrefix(".") }.sorted().map { directory + "/" + $0 } ?? []
+    }
+
+    static func target(of file: String) -> String {
+        String(file.split(separator: "/").last!.split(separator: "-", maxSplits: 1)[0])
+    }
+
+    static func replay(_ file: String, target: String) {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            Issue.record("cannot read \(file)")
+            return
+        }
+        for violation in FuzzChecks.check(target: target, Array(data)) {
+            Issue.record("\(file): \(violation)")
+        }
+    }
+
+    @Test(arguments: files(in: fuzzDirectory + "/regressions"))
+    func regression(_ file: String) {
+        #expect(FuzzChecks.targets.contains(Self.target(of: file)), "name it <target>-<name>: \(file)")
+        Self.replay(file, target: Self.target(of: file))
+    }
+
+    @Test(arguments: FuzzChecks.targets)
+    func seedsPassTheChecks(_ target: String) {
+        let seeds = Self.files(in: Self.fuzzDirectory + "/corpus-\(target)")
+        #expect(!seeds.isEmpty, "no seeds in Tests/Fuzz/corpus-\(target)")
+        for file in seeds {
+            Self.replay(file, target: target)
+        }
+    }
+}
+#endif
