@@ -65,7 +65,7 @@ public struct Config: Sendable {
            let bytes = try? readFile(dir + "/" + credentialName) {
             apiKey = String(decoding: bytes, as: UTF8.self)
         }
-        apiKey = apiKey?.trimmingCharacters(in: .whitespacesAndNewlines)
+        apiKey = apiKey?.trimmingWhitespace()
         if apiKey?.isEmpty == true { apiKey = nil }
         if let key = apiKey, !key.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) {
             throw ConfigError("the API key contains characters that cannot go in an HTTP header")

@@ -27,4 +27,6 @@ let config = Result { () throws(ConfigError) in
 let exchange = Exchange(client: ClientConnection(), config: config)
 let record = exchange.run()
 Journal(environment: environment).log(record, masking: exchange.secrets)
-exit(0)
+// Everything is written and logged; skip atexit handlers (OpenSSL's cleanup, the loader's
+// finalizers), which cost every exchange ~2% of its instructions for memory the exit frees.
+_exit(0)
