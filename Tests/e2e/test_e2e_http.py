@@ -157,6 +157,18 @@ def test_body_too_large_is_413_before_the_body_is_sent(start_proxy, fake):
     assert upstream_chat_calls(fake) == []
 
 
+def test_body_too_large_sent_anyway_still_gets_its_413(start_proxy, fake):
+    """A client that sends its whole oversized body without waiting (no Expect) still reads
+    the 413, and the proxy never buffers that body (it drains it for a moment, then exits)."""
+    p = start_proxy(O1_PROXY_MAX_BODY_BYTES=1000)
+    body = b"x" * 512 * 1024
+    head = (b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body))
+    r = h.exchange(p.port, head + body, timeout=5)
+    h.assert_json_error(r, 413)
+    assert upstream_chat_calls(fake) == []
+
+
 def test_body_at_limit_is_accepted(start_proxy, fake):
     p = start_proxy(O1_PROXY_MAX_BODY_BYTES=1000)
     body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]}

@@ -85,10 +85,11 @@ public final class ClientConnection {
         }
     }
 
-    /// Half-closes and drains what the client may still be sending, briefly, so that an early
-    /// answer (413, 431) is not destroyed by a TCP reset for unread data (a lingering close).
-    func close() {
-        guard shutdown(output, Int32(SHUT_WR)) == 0 else { return }
+    /// Half-closes. When the request was not read to its end, it also drains what the client
+    /// may still be sending, for up to a second, so that an early answer (413, 431, 408) is
+    /// not destroyed by the TCP reset that closing with unread data causes (a lingering close).
+    func close(lingering: Bool) {
+        guard shutdown(output, Int32(SHUT_WR)) == 0, lingering else { return }
         let deadline = Deadline(seconds: 1)
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         var drained = 0

@@ -29,11 +29,13 @@ public final class Exchange {
     /// The life of one request: read → authorize → route → transform → upstream → respond.
     public func run() -> ExchangeRecord {
         record.peer = client.peer
+        var requestRead = false
         do {
             // A bad configuration is answered too, so the request is read with default limits.
             let settings = try? config.get()
             let request = try client.readRequest(limits: settings?.limits ?? HTTPLimits(),
                                                  deadline: Deadline(seconds: settings?.readTimeout ?? 30, from: start))
+            requestRead = true
             record.method = request.method
             record.path = String(request.path)
             if let credential = request.header("authorization") {
@@ -48,9 +50,9 @@ public final class Exchange {
         } catch {
             settle(error)
         }
-        client.close()
         record.status = reply.status == 0 ? 499 : reply.status
         record.durationMS = Deadline.now.milliseconds(since: start)
+        client.close(lingering: !requestRead)
         return record
     }
 
