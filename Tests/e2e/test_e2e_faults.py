@@ -71,6 +71,7 @@ def test_tls_failure_is_502(start_proxy, fake):
     mark = p.mark()
     r = h.chat(p.port, {"model": "o1-mini", "messages": USER}, timeout=15)
     h.assert_json_error(r, 502, type_="upstream_error")
+    assert "TLS" in r.json()["error"]["message"]
     assert p.entry(mark)["status"] == "502"
 
 

@@ -92,16 +92,20 @@ extension HTTPURLResponse {
 /// A transport failure in words an operator can act on. Only the error's own description: the
 /// request (and its key) is never part of it.
 func describeTransportError(_ error: Error) -> String {
-    guard let urlError = error as? URLError else { return "upstream request failed: \(error.localizedDescription)" }
+    guard let urlError = error as? URLError else { return error.localizedDescription }
     switch urlError.code {
+    // FoundationNetworking on Linux reports a failed TLS handshake as -1 (unknown), not as one
+    // of the TLS codes, and -1 can also be another libcurl failure.
+    case .unknown:
+        return "the upstream connection failed (URLError -1: over https, usually the TLS handshake)"
+    case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
+         .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected:
+        return "TLS handshake with the upstream failed (URLError \(urlError.code.rawValue))"
     case .cannotConnectToHost: return "cannot connect to the upstream (connection refused)"
     case .cannotFindHost, .dnsLookupFailed: return "cannot resolve the upstream host"
-    case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate, .serverCertificateNotYetValid,
-         .serverCertificateHasUnknownRoot, .clientCertificateRejected:
-        return "TLS handshake with the upstream failed"
     case .networkConnectionLost: return "the upstream connection was lost mid-answer"
     case .timedOut: return "the upstream stopped sending"
     case .badServerResponse: return "the upstream sent an invalid HTTP response"
-    default: return "upstream request failed (URLError \(urlError.code.rawValue))"
+    default: return "URLError \(urlError.code.rawValue)"
     }
 }
