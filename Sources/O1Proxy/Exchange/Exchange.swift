@@ -22,8 +22,9 @@ public final class Exchange {
     public init(client: ClientConnection, config: Result<Config, ConfigError>) {
         self.client = client
         self.config = config
-        deadline = Deadline(seconds: (try? config.get())?.deadline ?? 900, from: start)
-        secrets = (try? config.get())?.secrets ?? []
+        let settings = try? config.get()
+        deadline = Deadline(seconds: settings?.deadline ?? 900, from: start)
+        secrets = settings?.secrets ?? []
     }
 
     /// The life of one request: read → authorize → route → transform → upstream → respond.

@@ -25,10 +25,6 @@ public struct ResponseHead: Sendable {
             .encoded() + body
     }
 
-    public static func error(_ error: APIError) -> [UInt8] {
-        full(status: error.status, headers: error.headers, body: error.envelope.encoded())
-    }
-
     /// The head of a streamed answer. Chunked even though the connection closes anyway: only
     /// the final zero-length chunk tells a client that the stream was complete rather than cut.
     public static func eventStream(headers: [(name: String, value: String)] = []) -> [UInt8] {
