@@ -95,7 +95,7 @@ import Testing
     }
 
     @Test func literalInitializers() {
-        let value: JSON = ["a": [1, "x", true, nil]]
+        let value: JSON = ["a": [1, "x", true, .null]]
         #expect(encodedText(value) == #"{"a":[1,"x",true,null]}"#)
     }
 
