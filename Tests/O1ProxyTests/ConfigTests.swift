@@ -26,8 +26,8 @@ private func configError(_ env: [String: String], files: [String: String] = [:])
 @Suite struct ConfigTests {
     @Test func defaults() throws {
         let c = try config([:])
-        #expect(c.apiKey == nil)
-        #expect(c.baseURL.absoluteString == "https://api.openai.com/v1")
+        #expect(c.upstream.key == nil)
+        #expect(c.upstream.baseURL.absoluteString == "https://api.openai.com/v1")
         #expect(c.clientToken == nil)
         #expect(c.rules == RuleBook.builtIn)
         #expect(c.grace == 3)
@@ -35,7 +35,7 @@ private func configError(_ env: [String: String], files: [String: String] = [:])
         #expect(c.deadline == 900)
         #expect(c.readTimeout == 30)
         #expect(c.limits == HTTPLimits(maxHeadBytes: 32768, maxHeaders: 100, maxBodyBytes: 16_777_216))
-        #expect(c.maxAdaptations == 8)
+        #expect(c.maxRetries == 8)
         #expect(!c.logBodies)
         #expect(c.secrets.isEmpty)
     }
@@ -43,19 +43,20 @@ private func configError(_ env: [String: String], files: [String: String] = [:])
     @Test func emptyValuesMeanDefaults() throws {
         let names = Config.knobs.map(\.name)
         let c = try config(Dictionary(uniqueKeysWithValues: names.map { ($0, "") }))
-        #expect(c.apiKey == nil)
+        #expect(c.upstream.key == nil)
         #expect(c.clientToken == nil)
-        #expect(c.baseURL.absoluteString == "https://api.openai.com/v1")
+        #expect(c.upstream.baseURL.absoluteString == "https://api.openai.com/v1")
         #expect(c.grace == 3)
         #expect(c.limits == HTTPLimits())
     }
 
     @Test func knobsListEveryVariable() {
         #expect(Config.knobs.map(\.name) == [
-            "OPENAI_API_KEY", "OPENAI_BASE_URL", "O1_PROXY_TOKEN", "O1_PROXY_RULES", "O1_PROXY_GRACE_SECONDS",
-            "O1_PROXY_KEEPALIVE_SECONDS", "O1_PROXY_DEADLINE_SECONDS", "O1_PROXY_READ_TIMEOUT_SECONDS",
-            "O1_PROXY_MAX_HEAD_BYTES", "O1_PROXY_MAX_HEADERS", "O1_PROXY_MAX_BODY_BYTES", "O1_PROXY_MAX_ADAPTATIONS",
-            "O1_PROXY_LOG_BODIES",
+            "OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "O1_PROXY_TOKEN",
+            "O1_PROXY_RULES", "O1_PROXY_REASONING_SUMMARY", "STATE_DIRECTORY", "O1_PROXY_LEARNED_DAYS",
+            "O1_PROXY_GRACE_SECONDS", "O1_PROXY_KEEPALIVE_SECONDS", "O1_PROXY_DEADLINE_SECONDS",
+            "O1_PROXY_READ_TIMEOUT_SECONDS", "O1_PROXY_MAX_HEAD_BYTES", "O1_PROXY_MAX_HEADERS", "O1_PROXY_MAX_BODY_BYTES",
+            "O1_PROXY_MAX_RETRIES", "O1_PROXY_LOG_BODIES",
         ])
     }
 
@@ -64,16 +65,16 @@ private func configError(_ env: [String: String], files: [String: String] = [:])
             "OPENAI_API_KEY": "sk-abc", "O1_PROXY_TOKEN": "tok", "O1_PROXY_GRACE_SECONDS": "0",
             "O1_PROXY_KEEPALIVE_SECONDS": "0.5", "O1_PROXY_DEADLINE_SECONDS": "60", "O1_PROXY_READ_TIMEOUT_SECONDS": "2.5",
             "O1_PROXY_MAX_HEAD_BYTES": "1024", "O1_PROXY_MAX_HEADERS": "10", "O1_PROXY_MAX_BODY_BYTES": "0",
-            "O1_PROXY_MAX_ADAPTATIONS": "0", "O1_PROXY_LOG_BODIES": "1",
+            "O1_PROXY_MAX_RETRIES": "0", "O1_PROXY_LOG_BODIES": "1",
         ])
-        #expect(c.apiKey == "sk-abc")
+        #expect(c.upstream.key == "sk-abc")
         #expect(c.clientToken == "tok")
         #expect(c.grace == 0)
         #expect(c.keepalive == 0.5)
         #expect(c.deadline == 60)
         #expect(c.readTimeout == 2.5)
         #expect(c.limits == HTTPLimits(maxHeadBytes: 1024, maxHeaders: 10, maxBodyBytes: 0))
-        #expect(c.maxAdaptations == 0)
+        #expect(c.maxRetries == 0)
         #expect(c.logBodies)
         #expect(c.secrets == ["sk-abc", "tok"])
     }
@@ -98,7 +99,7 @@ private func configError(_ env: [String: String], files: [String: String] = [:])
         ("O1_PROXY_MAX_HEADERS", "0"), ("O1_PROXY_MAX_HEADERS", "-1"),
         ("O1_PROXY_MAX_BODY_BYTES", "-1"), ("O1_PROXY_MAX_BODY_BYTES", "1e6"),
         ("O1_PROXY_MAX_BODY_BYTES", "99999999999999999999999"),
-        ("O1_PROXY_MAX_ADAPTATIONS", "-1"), ("O1_PROXY_MAX_ADAPTATIONS", "many"),
+        ("O1_PROXY_MAX_RETRIES", "-1"), ("O1_PROXY_MAX_RETRIES", "many"),
         ("O1_PROXY_LOG_BODIES", "2"), ("O1_PROXY_LOG_BODIES", "on"),
         ("OPENAI_BASE_URL", "ftp://example.com/v1"), ("OPENAI_BASE_URL", "api.openai.com/v1"),
         ("OPENAI_BASE_URL", "http://"), ("OPENAI_BASE_URL", "not a url"),
@@ -140,26 +141,26 @@ private func configError(_ env: [String: String], files: [String: String] = [:])
     @Test func credentialFileWinsAndIsTrimmed() throws {
         let c = try config(["OPENAI_API_KEY": "sk-env", "CREDENTIALS_DIRECTORY": "/run/credentials/o1-proxy.service"],
                            files: ["/run/credentials/o1-proxy.service/openai-api-key": "  sk-from-file\n"])
-        #expect(c.apiKey == "sk-from-file")
+        #expect(c.upstream.key == "sk-from-file")
         #expect(c.secrets == ["sk-from-file"])
     }
 
     @Test func missingCredentialFileFallsBackToTheEnvironment() throws {
         let c = try config(["OPENAI_API_KEY": " sk-env\n", "CREDENTIALS_DIRECTORY": "/creds"])
-        #expect(c.apiKey == "sk-env")
+        #expect(c.upstream.key == "sk-env")
         let none = try config(["CREDENTIALS_DIRECTORY": "/creds"])
-        #expect(none.apiKey == nil)
+        #expect(none.upstream.key == nil)
     }
 
     @Test func blankKeyMeansNoKey() throws {
-        #expect(try config(["OPENAI_API_KEY": " \n\t"]).apiKey == nil)
-        #expect(try config(["CREDENTIALS_DIRECTORY": "/c"], files: ["/c/openai-api-key": "\n"]).apiKey == nil)
+        #expect(try config(["OPENAI_API_KEY": " \n\t"]).upstream.key == nil)
+        #expect(try config(["CREDENTIALS_DIRECTORY": "/c"], files: ["/c/openai-api-key": "\n"]).upstream.key == nil)
     }
 
     @Test func baseURL() throws {
-        #expect(try config(["OPENAI_BASE_URL": "http://127.0.0.1:8080/v1/"]).baseURL.absoluteString == "http://127.0.0.1:8080/v1")
-        #expect(try config(["OPENAI_BASE_URL": "https://example.com/openai/v1"]).baseURL.absoluteString == "https://example.com/openai/v1")
-        #expect(try config(["OPENAI_BASE_URL": "http://localhost:9/"]).baseURL.absoluteString == "http://localhost:9")
+        #expect(try config(["OPENAI_BASE_URL": "http://127.0.0.1:8080/v1/"]).upstream.baseURL.absoluteString == "http://127.0.0.1:8080/v1")
+        #expect(try config(["OPENAI_BASE_URL": "https://example.com/openai/v1"]).upstream.baseURL.absoluteString == "https://example.com/openai/v1")
+        #expect(try config(["OPENAI_BASE_URL": "http://localhost:9/"]).upstream.baseURL.absoluteString == "http://localhost:9")
     }
 
     @Test func rulesFileIsPrepended() throws {
@@ -169,9 +170,9 @@ private func configError(_ env: [String: String], files: [String: String] = [:])
         #expect(c.rules.rules[0].patterns == ["o1-mini"])
         #expect(c.rules.rules[1].patterns == ["o5*"])
         #expect(Array(c.rules.rules.dropFirst(2)) == RuleBook.builtIn.rules)
-        #expect(c.rules.fixes(for: "o1-mini") == [.drop("user")])
-        #expect(c.rules.fixes(for: "o5-pro") == [.fakeStream])
-        #expect(c.rules.fixes(for: "o1-mini-2024-09-12") == RuleBook.builtIn.fixes(for: "o1-mini-2024-09-12"))
+        #expect(c.rules.rule(for: "o1-mini")?.fixes == [.drop("user")])
+        #expect(c.rules.rule(for: "o5-pro")?.fixes == [.fakeStream])
+        #expect(c.rules.rule(for: "o1-mini-2024-09-12") == RuleBook.builtIn.rule(for: "o1-mini-2024-09-12"))
     }
 
     @Test func unreadableRulesFile() {

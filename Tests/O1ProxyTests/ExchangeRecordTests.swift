@@ -13,9 +13,12 @@ private func fullRecord() -> ExchangeRecord {
     record.status = 200
     record.durationMS = 1234
     record.upstreamMS = 1200
-    record.usage = try! JSON(parsing: Array(#"{"prompt_tokens":10,"completion_tokens":20,"total_tokens":30,"completion_tokens_details":{"reasoning_tokens":15}}"#.utf8))
-    record.adaptations = [.rename("max_tokens", to: "max_completion_tokens"), .drop("temperature")]
+    record.api = .chat
+    record.usage = Usage(chat: try! JSON(parsing: Array(#"{"prompt_tokens":10,"completion_tokens":20,"total_tokens":30,"prompt_tokens_details":{"cached_tokens":4},"completion_tokens_details":{"reasoning_tokens":15}}"#.utf8)))
+    record.learned = [.rename("max_tokens", to: "max_completion_tokens"), .drop("temperature")]
+    record.remembered = [.fakeStream]
     record.peer = "127.0.0.1:5555"
+    record.began = 1_795_596_779.123_4
     return record
 }
 
@@ -44,14 +47,17 @@ private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         #expect(value(fields, "O1_COMPLETION_TOKENS") == "20")
         #expect(value(fields, "O1_REASONING_TOKENS") == "15")
         #expect(value(fields, "O1_TOTAL_TOKENS") == "30")
-        #expect(value(fields, "O1_ADAPTATIONS") == "rename:max_tokens->max_completion_tokens drop:temperature")
+        #expect(value(fields, "O1_API") == "chat")
+        #expect(value(fields, "O1_CACHED_TOKENS") == "4")
+        #expect(value(fields, "O1_LEARNED") == "rename:max_tokens->max_completion_tokens drop:temperature")
+        #expect(value(fields, "O1_REMEMBERED") == "stream:faked")
         #expect(value(fields, "O1_PEER") == "127.0.0.1:5555")
         #expect(value(fields, "O1_ERROR") == nil)
         #expect(value(fields, "O1_REQUEST_BODY") == nil)
         let message = value(fields, "MESSAGE") ?? ""
         #expect(message.hasPrefix("POST /v1/chat/completions o1-mini 200 faked stream in 1234 ms"))
         #expect(message.contains("tokens 10+20 (reasoning 15)"))
-        #expect(message.contains("adapted: rename:max_tokens->max_completion_tokens drop:temperature"))
+        #expect(message.contains("learned: rename:max_tokens->max_completion_tokens drop:temperature"))
         #expect(fields.first?.name == "MESSAGE")
     }
 
@@ -139,8 +145,12 @@ private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         record.error = #"upstream said "no" = bad"# + "\nsecond line \\ end"
         let line = record.line(masking: [])
         #expect(line.hasPrefix("o1-proxy: POST /v1/chat/completions o1-mini 200 faked stream in 1234 ms"))
+        #expect(line.contains(" time=2026-11-25T08:52:59.123Z method=POST "))
         #expect(line.contains(" status=200 "))
         #expect(line.contains(" model=o1-mini "))
+        #expect(line.contains(" api=chat "))
+        #expect(line.contains(" cached_tokens=4 "))
+        #expect(line.contains(" remembered=stream:faked "))
         #expect(line.contains(" stream=faked "))
         #expect(line.contains(" duration_ms=1234 "))
         #expect(line.contains(" upstream_ms=1200 "))
@@ -148,7 +158,7 @@ private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         #expect(line.contains(" completion_tokens=20 "))
         #expect(line.contains(" reasoning_tokens=15 "))
         #expect(line.contains(" total_tokens=30 "))
-        #expect(line.contains(#" adaptations="rename:max_tokens->max_completion_tokens drop:temperature" "#))
+        #expect(line.contains(#" learned="rename:max_tokens->max_completion_tokens drop:temperature" "#))
         #expect(line.contains(" peer=127.0.0.1:5555 "))
         #expect(line.hasSuffix(#" error="upstream said \"no\" = bad\nsecond line \\ end""#))
         #expect(!line.contains(" O1_"))

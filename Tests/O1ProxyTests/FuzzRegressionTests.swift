@@ -16,7 +16,7 @@ import Testing
 @testable import O1Proxy
 
 enum FuzzChecks {
-    static let targets = ["request", "transform", "sse"]
+    static let targets = ["request", "transform", "sse", "bridge"]
 
     /// The invariants `input` breaks when fed to `target`; empty when all hold.
     static func check(target: String, _ input: [UInt8]) -> [String] {
@@ -24,6 +24,7 @@ enum FuzzChecks {
         case "request": request(input)
         case "transform": transform(input)
         case "sse": sse(input)
+        case "bridge": bridge(input)
         default: ["unknown fuzz target \(target)"]
         }
     }
@@ -159,18 +160,21 @@ enum FuzzChecks {
     /// a valid chat request, with each built-in rule's fixes, the fixes its model gets, none,
     /// and the rules of the input read as a rules file, must give an upstream body that encodes
     /// to JSON that parses back to itself, keeps `model` and `messages` (roles aside), has no
-    /// key a fix dropped and no `stream: true`/`stream_options` unless streaming upstream. Then
-    /// `Adaptation` learns from synthetic 400s naming each parameter until it has nothing left
-    /// to fix, each learned fix being new and keeping those properties. The input is also tried
-    /// as an upstream error body.
+    /// key a fix dropped and no `stream: true`/`stream_options` unless streaming upstream, and a
+    /// Responses API translation that keeps the model, has no chat-only parameter, no nested
+    /// tool and no `max_output_tokens` under 16. Then `Learning` learns from synthetic 400s
+    /// naming each parameter until it has nothing left to fix, each learned fix being new and
+    /// keeping those properties. The input is also tried as an upstream error body.
     static func transform(_ input: [UInt8]) -> [String] {
         var violations: [String] = []
         if let value = try? JSON(parsing: input) {
             violations += roundTrip(value, "input")
         }
         let probe: JSONObject = ["model": "o1-mini", "messages": [["role": "system", "content": "x"]], "temperature": 1]
-        if let fix = Adaptation.fix(for: input, sent: probe, applied: []) {
-            violations += learnedFix(fix, sent: probe, applied: [])
+        for status in [400, 404] {
+            if let fix = Learning.fix(status: status, body: input, sent: probe, api: .chat, applied: []) {
+                violations += learnedFix(fix, sent: probe, applied: [])
+            }
         }
         let fileRules = (try? RuleBook.parse(input)) ?? []
 
@@ -187,11 +191,12 @@ enum FuzzChecks {
         if glob(request.model, matches: request.model) == false || !glob("*", matches: request.model) {
             violations.append("glob: \(request.model) does not match itself or *")
         }
-        var fixSets: [[Fix]] = [[], RuleBook.builtIn.fixes(for: request.model)]
+        var fixSets: [[Fix]] = [[], RuleBook.builtIn.rule(for: request.model)?.fixes ?? []]
         fixSets += RuleBook.builtIn.rules.map(\.fixes)
         fixSets += fileRules.prefix(4).map(\.fixes)
         for fixes in fixSets {
             violations += upstream(request, fixes)
+            violations += responses(request, fixes)
         }
         for fixes in fixSets.prefix(2) {
             violations += adaptationRounds(request, fixes)
@@ -213,8 +218,12 @@ enum FuzzChecks {
         return violations
     }
 
+    static func chatBody(_ request: ChatRequest, _ fixes: [Fix]) -> JSONObject {
+        ChatCompletions.body(for: request, fixes: fixes, streaming: request.streamsUpstream(with: fixes))
+    }
+
     static func upstream(_ request: ChatRequest, _ fixes: [Fix]) -> [String] {
-        let body = request.upstreamBody(applying: fixes)
+        let body = chatBody(request, fixes)
         var violations = roundTrip(.object(body), "upstream body with \(fixes)")
         if body["model"] != request.body["model"] {
             violations.append("model changed with \(fixes): \(String(describing: body["model"]))")
@@ -244,7 +253,7 @@ enum FuzzChecks {
                 violations.append("a message keeps role \(from) after \(fixes)")
             }
         }
-        for case .drop(let key) in fixes where key != "model" && key != "messages" {
+        for case .drop(let key) in fixes where !essentialKeys.contains(key) && key != "stream_options" {
             let readded = fixes.contains { if case .rename(_, let to) = $0 { return to == key } else { return false } }
             if !readded, body[key] != nil {
                 violations.append("\(key) is still sent after drop:\(key) (\(fixes))")
@@ -260,6 +269,33 @@ enum FuzzChecks {
         return violations
     }
 
+    static func responses(_ request: ChatRequest, _ fixes: [Fix]) -> [String] {
+        let what = "Responses body with \(fixes)"
+        let body = Responses.body(for: request, fixes: fixes, streaming: request.streamsUpstream(with: fixes), summary: .auto)
+        var violations = roundTrip(.object(body), what)
+        if body["model"] != request.body["model"] { violations.append("\(what): model changed") }
+        for key in Responses.chatOnly + ["messages", "max_tokens", "max_completion_tokens", "reasoning_effort", "response_format"]
+            where body[key] != nil {
+            violations.append("\(what): still has the chat parameter \(key)")
+        }
+        if body["store"] != false { violations.append("\(what): store is not false") }
+        if let tokens = body["max_output_tokens"]?.int, tokens < 16 { violations.append("\(what): max_output_tokens \(tokens)") }
+        for tool in body["tools"]?.array ?? [] where tool["type"] == "function" {
+            if tool["function"] != nil || tool["name"] == nil { violations.append("\(what): a nested function tool") }
+        }
+        for item in body["input"]?.array ?? [] {
+            if item["type"] == "function_call", item["id"] != nil { violations.append("\(what): a function_call with an id") }
+            if item["role"] == "assistant", item["content"]?.array?.contains(where: { $0["type"] == "input_text" }) == true {
+                violations.append("\(what): input_text in an assistant message")
+            }
+        }
+        let messages = request.body["messages"]?.array?.count ?? 0
+        if (body["input"]?.array?.count ?? 0) > messages + request.body["messages"]!.array!.reduce(0, { $0 + ($1["tool_calls"]?.array?.count ?? 0) }) {
+            violations.append("\(what): more input items than messages and tool calls")
+        }
+        return violations
+    }
+
     /// Plays an upstream that rejects, one by one, every parameter it can name. Every learned fix
     /// must be new and change the body, so learning ends within one round per top-level key and
     /// per role, plus one for the stream and one for the key a rename adds: a request may carry
@@ -270,7 +306,7 @@ enum FuzzChecks {
         let roles = Set((request.body["messages"]?.array ?? []).compactMap { $0["role"]?.string })
         let bound = request.body.keys.count + roles.count + 2
         for _ in 0...bound {
-            let sent = request.upstreamBody(applying: applied)
+            let sent = chatBody(request, applied)
             var params = sent.keys + ["stream", "stream_options", "model", "messages",
                                       "messages[-1].role", "messages[99999999999999999999].role"]
             params += (0..<min(8, sent["messages"]?.array?.count ?? 0)).map { "messages[\($0)].role" }
@@ -283,7 +319,7 @@ enum FuzzChecks {
                         "param": .string(param),
                         "code": code.map(JSON.string) ?? .null,
                     ]]).encoded()
-                    guard let fix = Adaptation.fix(for: errorBody, sent: sent, applied: applied) else { continue }
+                    guard let fix = Learning.fix(status: 400, body: errorBody, sent: sent, api: .chat, applied: applied) else { continue }
                     if code != "unsupported_parameter", code != "unsupported_value", param != "stream_options" {
                         violations.append("learned \(fix) from a 400 with code \(code ?? "null") on \(param)")
                     }
@@ -295,7 +331,7 @@ enum FuzzChecks {
             violations += learnedFix(fix, sent: sent, applied: applied)
             guard !applied.contains(fix) else { return violations }
             applied.append(fix)
-            let next = request.upstreamBody(applying: applied)
+            let next = chatBody(request, applied)
             if next == sent {
                 violations.append("learned \(fix) but the body sent stays the same")
             }
@@ -334,12 +370,12 @@ enum FuzzChecks {
         var rng = SplitMix(seed: fnv1a(input))
         var violations: [String] = []
 
-        var whole = EventStreamScanner()
+        var whole = ChatCompletions.StreamRelay(includeUsage: true)
         let wholeOut = whole.feed(input)
-        var split = EventStreamScanner()
+        var split = ChatCompletions.StreamRelay(includeUsage: true)
         var splitOut: [UInt8] = []
         for piece in randomPieces(input, &rng) {
-            splitOut += split.feed(piece)
+            splitOut += split.feed(Array(piece))
         }
         if splitOut != wholeOut {
             violations.append("raw stream: split gives \(splitOut.count) bytes, whole \(wholeOut.count)")
@@ -348,26 +384,125 @@ enum FuzzChecks {
         if !wholeOut.isEmpty, !wholeOut.suffix(2).elementsEqual([lf, lf]), !wholeOut.suffix(3).elementsEqual([lf, cr, lf]) {
             violations.append("raw stream: output does not end at an event boundary")
         }
-        if split.sawDone != whole.sawDone || split.sawError != whole.sawError || split.usage != whole.usage {
-            violations.append("raw stream: flags differ split/whole")
+        if split.ending != whole.ending || split.usage != whole.usage {
+            violations.append("raw stream: ending or usage differ split/whole")
+        }
+        var stripped = ChatCompletions.StreamRelay(includeUsage: false)
+        let strippedOut = stripped.feed(input)
+        if stripped.ending != whole.ending || stripped.usage != whole.usage || strippedOut.count > wholeOut.count {
+            violations.append("raw stream: taking out the usage chunk changed more than that chunk")
         }
 
         guard let completion = (try? JSON(parsing: input))?.object else { return violations }
         for includeUsage in [false, true] {
             let events = FakeStream.events(for: completion, includeUsage: includeUsage)
-            var scanner = EventStreamScanner()
+            var relay = ChatCompletions.StreamRelay(includeUsage: true)
             var relayed: [UInt8] = []
             for piece in randomPieces(events, &rng) {
-                relayed += scanner.feed(piece)
+                relayed += relay.feed(Array(piece))
             }
-            if relayed != events { violations.append("fake stream (usage \(includeUsage)): scanner relays \(relayed.count) of \(events.count) bytes") }
-            if !scanner.sawDone { violations.append("fake stream (usage \(includeUsage)): no [DONE] seen") }
-            if scanner.sawError { violations.append("fake stream (usage \(includeUsage)): an error seen") }
-            let usage: JSON? = completion["usage"] == .null ? nil : completion["usage"]
-            if scanner.usage != (includeUsage ? usage : nil) {
-                violations.append("fake stream (usage \(includeUsage)): scanner usage \(String(describing: scanner.usage))")
+            if relayed != events { violations.append("fake stream (usage \(includeUsage)): relay passes \(relayed.count) of \(events.count) bytes") }
+            if relay.ending != .completed { violations.append("fake stream (usage \(includeUsage)): ends \(String(describing: relay.ending))") }
+            let usage = Usage(chat: completion["usage"])
+            if relay.usage != (includeUsage ? usage : nil) {
+                violations.append("fake stream (usage \(includeUsage)): relay usage \(String(describing: relay.usage))")
             }
             violations += fakeStreamEvents(events, completion, includeUsage)
+        }
+        return violations
+    }
+
+    // MARK: - bridge
+
+    /// Input: a Responses API event stream (or a whole response, or any bytes). Translated fed
+    /// whole and in pieces, it must give the same chat events, ending and usage. Every event it
+    /// writes is one `data:` line holding a chat chunk, an error or `[DONE]`; `[DONE]` comes
+    /// last, exactly when the stream completed (after the usage chunk if the client asked for
+    /// one); an error event comes last exactly when it failed; tool calls are numbered densely
+    /// from 0. Read as a whole response, the answer is one chat.completion with one choice, or
+    /// an error.
+    static func bridge(_ input: [UInt8]) -> [String] {
+        var rng = SplitMix(seed: fnv1a(input))
+        var violations: [String] = []
+        for includeUsage in [false, true] {
+            var whole = Responses.StreamTranslator(includeUsage: includeUsage)
+            let wholeOut = whole.feed(input)
+            var split = Responses.StreamTranslator(includeUsage: includeUsage)
+            var splitOut: [UInt8] = []
+            for piece in randomPieces(input, &rng) {
+                splitOut += split.feed(Array(piece))
+            }
+            if splitOut != wholeOut { violations.append("bridge stream: split gives \(splitOut.count) bytes, whole \(wholeOut.count)") }
+            if split.ending != whole.ending || split.usage != whole.usage { violations.append("bridge stream: ending or usage differ split/whole") }
+            violations += translatedEvents(wholeOut, ending: whole.ending, includeUsage: includeUsage)
+        }
+        if let completion = try? Responses.completion(from: input, contentType: nil) {
+            violations += roundTrip(.object(completion.object), "translated answer")
+            let choices = completion.object["choices"]?.array ?? []
+            if completion.object["object"] != "chat.completion" || choices.count != 1 {
+                violations.append("translated answer: not one chat.completion choice")
+            }
+            let finish = choices.first?["finish_reason"]?.string ?? ""
+            if !["stop", "length", "tool_calls", "content_filter"].contains(finish) {
+                violations.append("translated answer: finish_reason \(finish)")
+            }
+        }
+        return violations
+    }
+
+    static func translatedEvents(_ out: [UInt8], ending: StreamEnding?, includeUsage: Bool) -> [String] {
+        let what = "bridge stream (usage \(includeUsage))"
+        var violations: [String] = []
+        var events: [ArraySlice<UInt8>] = []
+        var start = 0
+        while start < out.count {
+            guard let end = firstIndex(of: [lf, lf], in: out, from: start) else {
+                violations.append("\(what): bytes after the last event")
+                break
+            }
+            events.append(out[start..<end])
+            start = end + 2
+        }
+        var nextCall = 0
+        for (i, event) in events.enumerated() {
+            guard event.starts(with: Array("data: ".utf8)), !event.contains(lf) else {
+                violations.append("\(what): event is not one data line")
+                continue
+            }
+            let data = event.dropFirst(6)
+            let last = i == events.count - 1
+            if data.elementsEqual("[DONE]".utf8) {
+                if !last || ending != .completed { violations.append("\(what): [DONE] not last or not completed") }
+                continue
+            }
+            guard let chunk = (try? JSON(parsing: data))?.object else {
+                violations.append("\(what): data is not a JSON object")
+                continue
+            }
+            if chunk["error"] != nil {
+                if !last { violations.append("\(what): an event after an error") }
+                if case .failed? = ending {} else { violations.append("\(what): an error event but ending \(String(describing: ending))") }
+                continue
+            }
+            if chunk["object"] != "chat.completion.chunk" { violations.append("\(what): not a chunk") }
+            let choices = chunk["choices"]?.array ?? []
+            if choices.isEmpty, !(includeUsage && i == events.count - 2) { violations.append("\(what): a chunk without choices that is not the usage chunk") }
+            if choices.count > 1 || choices.first.map({ $0["index"] != 0 }) == true { violations.append("\(what): a choice other than 0") }
+            for call in choices.first?["delta"]?["tool_calls"]?.array ?? [] {
+                guard let index = call["index"]?.int else { violations.append("\(what): a tool call without index"); continue }
+                if call["id"] != nil {
+                    if index != nextCall { violations.append("\(what): tool call index \(index), expected \(nextCall)") }
+                    nextCall += 1
+                } else if index >= nextCall {
+                    violations.append("\(what): arguments for tool call \(index) before it started")
+                }
+            }
+        }
+        if ending == .completed, events.last.map({ !$0.elementsEqual("data: [DONE]".utf8) }) ?? true {
+            violations.append("\(what): completed without [DONE] last")
+        }
+        if ending == nil, events.contains(where: { $0.elementsEqual("data: [DONE]".utf8) }) {
+            violations.append("\(what): [DONE] while still open")
         }
         return violations
     }

@@ -14,10 +14,14 @@ private func validationError(_ source: String) -> APIError? {
     }
 }
 
-/// The upstream body for `source` under `rules`.
+/// The chat completions body for `source` under `rules`.
 private func upstream(_ source: String, rules: RuleBook = .builtIn) throws -> JSONObject {
     let request = try chat(source)
-    return request.upstreamBody(applying: rules.fixes(for: request.model))
+    return chatBody(request, rules.rule(for: request.model)?.fixes ?? [])
+}
+
+private func chatBody(_ request: ChatRequest, _ fixes: [Fix]) -> JSONObject {
+    ChatCompletions.body(for: request, fixes: fixes, streaming: request.streamsUpstream(with: fixes))
 }
 
 /// A request with every parameter any rule touches, plus fields no rule knows.
@@ -142,53 +146,68 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
         #expect(!noUsage.includeUsage)
     }
 
-    // MARK: built-in rules
+    // MARK: built-in rules, as the README's table states them
 
-    @Test(arguments: ["o1-mini", "o1-mini-2024-09-12", "o1-preview", "o1-preview-2024-09-12"])
-    func o1MiniAndPreview(_ model: String) throws {
-        let source = everything(model: model)
-        let original = try #require(try parse(source).object)
-        let request = try chat(source)
-        let fixes = RuleBook.builtIn.fixes(for: model)
-        #expect(fixes.contains(.fakeStream))
-        #expect(!request.streamsUpstream(with: fixes))
-        let body = request.upstreamBody(applying: fixes)
-        let dropped = Set(sampling + ["n", "stop", "tools", "tool_choice", "functions", "function_call",
-                                      "parallel_tool_calls", "response_format", "reasoning_effort",
-                                      "max_tokens", "stream", "stream_options"])
-        expectKept(body, original: original, expectedKeys: Set(allParams).subtracting(dropped).union(["max_completion_tokens"]))
-        #expect(body["max_completion_tokens"] == .number("100"))
-        #expect(roles(body) == ["user", "user", "user", "assistant"])
+    /// One row of the rule table: the models it covers and what the proxy does to their requests.
+    struct RuleRow: CustomTestStringConvertible, Sendable {
+        var models: [String]
+        var api: UpstreamAPI = .chat
+        var faked = false
+        var dropped: [String] = []
+        var renamed: [String: String] = [:]
+        var roles: [String: String] = [:]
+        var deadline: Double?
+
+        var testDescription: String { models[0] }
     }
 
-    @Test(arguments: ["o1", "o1-2024-12-17"])
-    func o1(_ model: String) throws {
-        let source = everything(model: model)
-        let original = try #require(try parse(source).object)
-        let request = try chat(source)
-        let fixes = RuleBook.builtIn.fixes(for: model)
-        #expect(!request.streamsUpstream(with: fixes))
-        let body = request.upstreamBody(applying: fixes)
-        let dropped = Set(sampling + ["n", "parallel_tool_calls", "max_tokens", "stream", "stream_options"])
-        expectKept(body, original: original, expectedKeys: Set(allParams).subtracting(dropped).union(["max_completion_tokens"]))
-        #expect(body["max_completion_tokens"] == .number("100"))
-        #expect(body["messages"] == original["messages"])
-        #expect(roles(body) == ["system", "user", "developer", "assistant"])
-    }
+    static let maxTokens = ["max_tokens": "max_completion_tokens"]
+    static let table: [RuleRow] = [
+        RuleRow(models: ["o1-mini", "o1-mini-2024-09-12", "o1-preview", "o1-preview-2024-09-12"], faked: true,
+                dropped: sampling + ["n", "stop", "tools", "tool_choice", "functions", "function_call", "parallel_tool_calls",
+                                     "response_format", "reasoning_effort"],
+                renamed: maxTokens, roles: ["system": "user", "developer": "user"]),
+        RuleRow(models: ["o1", "o1-2024-12-17"], faked: true, dropped: sampling + ["n", "parallel_tool_calls"], renamed: maxTokens),
+        RuleRow(models: ["o3-mini", "o3-mini-2025-01-31"], dropped: sampling + ["parallel_tool_calls", "stop"], renamed: maxTokens),
+        RuleRow(models: ["o3", "o3-2025-04-16", "o4-mini", "o4-mini-2025-04-16"], dropped: ["temperature", "top_p"], renamed: maxTokens),
+        RuleRow(models: ["gpt-5", "gpt-5-2025-08-07", "gpt-5-mini", "gpt-5-mini-2025-08-07", "gpt-5-nano"],
+                dropped: ["temperature", "top_p", "logprobs", "top_logprobs"], renamed: maxTokens),
+        RuleRow(models: ["gpt-5.1", "gpt-5.2", "gpt-5.4", "gpt-5.5-mini"], renamed: maxTokens),
+        RuleRow(models: ["o1-pro", "o1-pro-2025-03-19", "o3-pro", "gpt-5-pro", "gpt-5-pro-2025-10-06", "gpt-5.2-pro",
+                         "o3-deep-research", "o4-mini-deep-research-2025-06-26"],
+                api: .responses, dropped: sampling, deadline: 3600),
+        RuleRow(models: ["codex-mini-latest", "gpt-5-codex", "gpt-5.1-codex-max", "gpt-5.3-codex"], api: .responses, dropped: sampling),
+        RuleRow(models: ["gpt-4o", "gpt-4o-mini", "o1x", "O1-MINI", "my-o1-mini", "gpt-5-chat-latest", "o7-sage"]),
+    ]
 
-    @Test(arguments: ["o3-mini", "o3-mini-2025-01-31"])
-    func o3Mini(_ model: String) throws {
-        let source = everything(model: model)
-        let original = try #require(try parse(source).object)
-        let request = try chat(source)
-        let fixes = RuleBook.builtIn.fixes(for: model)
-        #expect(request.streamsUpstream(with: fixes))
-        let body = request.upstreamBody(applying: fixes)
-        let dropped = Set(sampling + ["parallel_tool_calls", "stop", "max_tokens"])
-        expectKept(body, original: original, expectedKeys: Set(allParams).subtracting(dropped).union(["max_completion_tokens"]))
-        #expect(body["stream"] == .bool(true))
-        #expect(body["stream_options"] == original["stream_options"])
-        #expect(body["messages"] == original["messages"])
+    @Test(arguments: table)
+    func builtInRule(_ row: RuleRow) throws {
+        for model in row.models {
+            let rule = RuleBook.builtIn.rule(for: model)
+            let fixes = rule?.fixes ?? []
+            #expect(fixes.contains(.useResponses) == (row.api == .responses), "\(model)")
+            #expect(fixes.contains(.fakeStream) == row.faked, "\(model)")
+            #expect(Set(fixes.compactMap { if case .drop(let key) = $0 { key } else { nil } }) == Set(row.dropped), "\(model)")
+            #expect(Dictionary(uniqueKeysWithValues: fixes.compactMap { if case .rename(let a, let b) = $0 { (a, b) } else { nil } })
+                    == row.renamed, "\(model)")
+            #expect(Dictionary(uniqueKeysWithValues: fixes.compactMap { if case .mapRole(let a, let b) = $0 { (a, b) } else { nil } })
+                    == row.roles, "\(model)")
+            #expect(rule?.deadline == row.deadline, "\(model)")
+            guard row.api == .chat else { continue }
+
+            // The chat completions body: exactly the dropped and renamed keys gone, everything
+            // else as sent and in order, roles mapped, streamed or not as the row says.
+            let source = everything(model: model)
+            let original = try #require(try parse(source).object)
+            let request = try chat(source)
+            let body = chatBody(request, fixes)
+            var expected = Set(allParams).subtracting(row.dropped).subtracting(row.renamed.keys).union(row.renamed.values)
+            if row.faked { expected.subtract(["stream", "stream_options"]) }
+            expectKept(body, original: original, expectedKeys: expected)
+            for (from, to) in row.renamed { #expect(body[to] == original[from], "\(model)") }
+            #expect(roles(body) == roles(original).map { role in role.map { row.roles[$0] ?? $0 } }, "\(model)")
+            #expect(request.streamsUpstream(with: fixes) == !row.faked, "\(model)")
+        }
     }
 
     @Test func o3MiniNotStreamedLosesStreamOptions() throws {
@@ -197,17 +216,23 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
         #expect(body["stream"] == nil || body["stream"] == .bool(false))
     }
 
-    @Test(arguments: ["gpt-4o", "gpt-4o-mini", "o1x", "O1-MINI", "my-o1-mini", "o3", "o1-pro"])
-    func otherModelsHaveNoFixes(_ model: String) {
-        #expect(RuleBook.builtIn.fixes(for: model) == [])
+    /// A native stream asks for usage even when the client did not: the journal gets every
+    /// exchange's tokens, and the relay takes the usage chunk out again.
+    @Test func nativeStreamAsksForUsage() throws {
+        let plain = try upstream(#"{"model":"gpt-4o","messages":[{"role":"user"}],"stream":true}"#)
+        #expect(encodedText(plain) == #"{"model":"gpt-4o","messages":[{"role":"user"}],"stream":true,"stream_options":{"include_usage":true}}"#)
+        let other = try upstream(#"{"model":"gpt-4o","messages":[{"role":"user"}],"stream":true,"stream_options":{"include_obfuscation":false}}"#)
+        #expect(other["stream_options"] == ["include_obfuscation": false, "include_usage": true])
+        let refused = try chat(#"{"model":"gpt-4o","messages":[{"role":"user"}],"stream":true}"#)
+        #expect(chatBody(refused, [.drop("stream_options")])["stream_options"] == nil)
     }
 
     @Test func gpt4oStreamedBodyIsByteIdentical() throws {
         let source = everything(model: "gpt-4o")
         let request = try chat(source)
-        let fixes = RuleBook.builtIn.fixes(for: "gpt-4o")
-        #expect(request.streamsUpstream(with: fixes))
-        let body = request.upstreamBody(applying: fixes)
+        #expect(RuleBook.builtIn.rule(for: "gpt-4o") == nil)
+        #expect(request.streamsUpstream(with: []))
+        let body = chatBody(request, [])
         #expect(encodedText(body) == encodedText(try parse(source)))
         #expect(encodedText(body).contains(#""seed":1e400"#))
         #expect(encodedText(body).contains(#""top_p":0.10"#))
@@ -276,17 +301,34 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
 
     @Test func modelAndMessagesAreNeverDroppedOrRenamed() throws {
         let request = try chat(#"{"model":"m","messages":[{"role":"user"}]}"#)
-        let body = request.upstreamBody(applying: [.drop("model"), .drop("messages"), .rename("model", to: "x"),
-                                                   .rename("messages", to: "y"), .rename("a", to: "model")])
+        let body = chatBody(request, [.drop("model"), .drop("messages"), .rename("model", to: "x"),
+                                      .rename("messages", to: "y"), .rename("a", to: "model")])
         #expect(body.keys == ["model", "messages"])
         #expect(body["model"] == .string("m"))
     }
 
-    @Test func fixDescriptions() {
-        #expect(Fix.drop("temperature").description == "drop:temperature")
-        #expect(Fix.rename("max_tokens", to: "max_completion_tokens").description == "rename:max_tokens->max_completion_tokens")
-        #expect(Fix.mapRole("system", to: "user").description == "role:system->user")
-        #expect(Fix.fakeStream.description == "stream:faked")
+    @Test func fixDescriptionsReadBack() {
+        let fixes: [(Fix, String)] = [
+            (.drop("temperature"), "drop:temperature"),
+            (.drop("reasoning.summary"), "drop:reasoning.summary"),
+            (.rename("max_tokens", to: "max_completion_tokens"), "rename:max_tokens->max_completion_tokens"),
+            (.mapRole("system", to: "user"), "role:system->user"),
+            (.fakeStream, "stream:faked"),
+            (.useResponses, "api:responses"),
+        ]
+        for (fix, text) in fixes {
+            #expect(fix.description == text)
+            #expect(Fix(text) == fix)
+        }
+        for bad in ["", "drop:", "rename:a", "rename:->b", "role:a->", "stream:native", "api:chat", "nope"] {
+            #expect(Fix(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func dropReachesIntoNestedObjects() {
+        let body: JSONObject = ["reasoning": ["effort": "high", "summary": "auto"], "text": ["verbosity": "low"], "a.b": 1]
+        let dropped = [Fix.drop("reasoning.summary"), .drop("text.verbosity"), .drop("a.b"), .drop("missing.key")].applied(to: body)
+        #expect(dropped == ["reasoning": ["effort": "high"]])
     }
 
     // MARK: glob
@@ -323,11 +365,13 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
           {"match":["o4-*","my-model"],"stream":"faked","roles":{"system":"user","developer":"user"},
            "drop":["temperature","top_p"],"rename":{"max_tokens":"max_completion_tokens"}},
           {"match":["o9"],"stream":"native"},
-          {"match":["plain"]}
+          {"match":["plain"]},
+          {"match":["o9-pro*"],"api":"responses","deadline":1800,"summary":"detailed"}
         ]}
         """#
         let rules = try RuleBook.parse(bytes(file))
-        #expect(rules.count == 3)
+        #expect(rules.count == 4)
+        #expect(rules[3] == ModelRule(patterns: ["o9-pro*"], fixes: [.useResponses], deadline: 1800, summary: .detailed))
         #expect(rules[0].patterns == ["o4-*", "my-model"])
         #expect(Set(rules[0].fixes) == [.fakeStream, .mapRole("system", to: "user"), .mapRole("developer", to: "user"),
                                         .drop("temperature"), .drop("top_p"), .rename("max_tokens", to: "max_completion_tokens")])
@@ -361,6 +405,10 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
         (#"{"rules":[{"match":["a"],"rename":{"max_tokens":null}}]}"#, "rename.max_tokens"),
         (#"{"rules":[{"match":["a"],"drop":"temperature"}]}"#, "drop"),
         (#"{"rules":[{"match":["a"],"drop":["temperature",1]}]}"#, "drop"),
+        (#"{"rules":[{"match":["a"],"api":"completions"}]}"#, "api"),
+        (#"{"rules":[{"match":["a"],"deadline":0}]}"#, "deadline"),
+        (#"{"rules":[{"match":["a"],"deadline":"1h"}]}"#, "deadline"),
+        (#"{"rules":[{"match":["a"],"summary":"short"}]}"#, "summary"),
     ])
     func parseInvalidRulesFile(_ file: String, _ mentions: String) {
         do {
@@ -374,18 +422,30 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
     @Test func operatorRulesTakePrecedence() throws {
         let custom = try RuleBook.parse(bytes(#"{"rules":[{"match":["o1-mini*"],"drop":["user"]}]}"#))
         let book = RuleBook(rules: custom + RuleBook.builtIn.rules)
-        #expect(book.fixes(for: "o1-mini") == [.drop("user")])
-        #expect(book.fixes(for: "o1-mini-2024-09-12") == [.drop("user")])
-        #expect(book.fixes(for: "o1") == RuleBook.builtIn.fixes(for: "o1"))
+        #expect(book.rule(for: "o1-mini")?.fixes == [.drop("user")])
+        #expect(book.rule(for: "o1-mini-2024-09-12")?.fixes == [.drop("user")])
+        #expect(book.rule(for: "o1") == RuleBook.builtIn.rule(for: "o1"))
         let body = try upstream(#"{"model":"o1-mini","messages":[{"role":"system"}],"user":"u","temperature":1,"stream":true}"#, rules: book)
-        #expect(body.keys == ["model", "messages", "temperature", "stream"])
+        #expect(body.keys == ["model", "messages", "temperature", "stream", "stream_options"])
         #expect(roles(body) == ["system"])
+    }
+
+    /// What `o1-proxy rules` prints reads back as the same rule.
+    @Test(arguments: RuleBook.builtIn.rules + [ModelRule(patterns: ["x"], fixes: [.useResponses, .fakeStream], deadline: 90.5, summary: .auto)])
+    func ruleFileEntryRoundTrips(_ rule: ModelRule) throws {
+        let text = #"{"rules":["# + encodedText(rule.fileEntry) + "]}"
+        let parsed = try RuleBook.parse(bytes(text))
+        #expect(parsed.count == 1)
+        #expect(Set(parsed[0].fixes) == Set(rule.fixes))
+        #expect(parsed[0].patterns == rule.patterns)
+        #expect(parsed[0].deadline == rule.deadline)
+        #expect(parsed[0].summary == rule.summary)
     }
 
     @Test func firstMatchingRuleWins() {
         let book = RuleBook(rules: [ModelRule(patterns: ["a*"], fixes: [.drop("x")]),
                                     ModelRule(patterns: ["ab"], fixes: [.drop("y")])])
-        #expect(book.fixes(for: "ab") == [.drop("x")])
-        #expect(book.fixes(for: "b") == [])
+        #expect(book.rule(for: "ab")?.fixes == [.drop("x")])
+        #expect(book.rule(for: "b") == nil)
     }
 }

@@ -236,7 +236,7 @@ def test_slow_trickle_head_is_408(start_proxy, fake):
     ("O1_PROXY_GRACE_SECONDS", "abc"),
     ("O1_PROXY_KEEPALIVE_SECONDS", "-1"),
     ("O1_PROXY_MAX_BODY_BYTES", "lots"),
-    ("O1_PROXY_MAX_ADAPTATIONS", "x"),
+    ("O1_PROXY_MAX_RETRIES", "x"),
     ("O1_PROXY_DEADLINE_SECONDS", "0x"),
     ("O1_PROXY_RULES", "/nonexistent/rules.json"),
 ])

@@ -31,10 +31,10 @@ def test_learns_max_tokens_role_and_temperature(proxy, fake):
     e = proxy.entry(mark)
     assert e["status"] == "200"
     assert e["model"] == "o9-future"
-    adaptations = e.get("adaptations", "")
-    assert "max_tokens" in adaptations, e["_line"]
-    assert "temperature" in adaptations, e["_line"]
-    assert "role" in adaptations or "system" in adaptations, e["_line"]
+    learned = e.get("learned", "")
+    assert "max_tokens" in learned, e["_line"]
+    assert "temperature" in learned, e["_line"]
+    assert "role" in learned or "system" in learned, e["_line"]
 
 
 def test_learns_stream_becomes_faked(proxy, fake):
@@ -57,7 +57,7 @@ def test_learns_stream_becomes_faked(proxy, fake):
     assert calls[-1]["response"]["status"] == 200
     e = proxy.entry(mark)
     assert e["stream"] == "faked"
-    assert "stream" in e.get("adaptations", ""), e["_line"]
+    assert "stream" in e.get("learned", ""), e["_line"]
 
 
 def test_developer_role_untouched_when_only_system_is_rejected(proxy, fake):
@@ -77,11 +77,11 @@ def test_no_adaptation_needed_logs_none(proxy, fake):
     assert r.status == 200, r.raw
     assert len(chat_calls(fake)) == 1
     e = proxy.entry(mark)
-    assert e.get("adaptations", "") in ("", "0", "none", "-", "[]"), e["_line"]
+    assert e.get("learned", "") in ("", "0", "none", "-", "[]"), e["_line"]
 
 
 def test_too_many_adaptations_passes_the_400_through(start_proxy, fake):
-    p = start_proxy(O1_PROXY_MAX_ADAPTATIONS=1)
+    p = start_proxy(O1_PROXY_MAX_RETRIES=1)
     body = {"model": "o9-future", "max_tokens": 5, "temperature": 0.5,
             "messages": [{"role": "user", "content": "x"}]}
     mark = p.mark()
@@ -96,7 +96,7 @@ def test_too_many_adaptations_passes_the_400_through(start_proxy, fake):
 
 
 def test_zero_adaptations_allowed(start_proxy, fake):
-    p = start_proxy(O1_PROXY_MAX_ADAPTATIONS=0)
+    p = start_proxy(O1_PROXY_MAX_RETRIES=0)
     r = h.chat(p.port, {"model": "o9-future", "max_tokens": 5,
                         "messages": [{"role": "user", "content": "x"}]})
     h.assert_json_error(r, 400, param="max_tokens", code="unsupported_parameter")

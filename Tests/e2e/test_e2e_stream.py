@@ -170,14 +170,18 @@ def test_native_stream_relayed_verbatim(proxy, fake, model, include_usage):
     assert_sse_framing(r)
     up = one_upstream(fake)
     assert up["body"]["stream"] is True
+    # The proxy always asks for usage (for the journal) and only the client that asked gets it.
+    assert up["body"]["stream_options"] == {"include_usage": True}
     sent = up["response"]["events"]
+    assert sent[-1]["choices"] == [] and sent[-1]["usage"]
     data = h.data_events(r)
     assert data[-1] == "[DONE]"
-    assert [json.loads(d) for d in data[:-1]] == sent
+    assert [json.loads(d) for d in data[:-1]] == (sent if include_usage else sent[:-1])
     text = "".join(c["choices"][0]["delta"].get("content") or "" for c in sent if c["choices"])
     assert text == "echo: native stream"
     e = proxy.entry(mark)
     assert e["stream"] == "native" and e["status"] == "200"
+    assert e["completion_tokens"] == str(sent[-1]["usage"]["completion_tokens"])
 
 
 def test_native_stream_is_relayed_as_it_arrives(proxy, fake):

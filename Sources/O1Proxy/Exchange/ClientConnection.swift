@@ -3,18 +3,18 @@ import Glibc
 /// The client's socket as inetd and systemd hand it over: fd 0 to read, fd 1 to write.
 /// Every read waits with `poll` against one deadline, because a client trickling a byte a
 /// second would outlast any per-read timeout.
-public final class ClientConnection {
+final class ClientConnection {
     let input: Int32
     let output: Int32
 
-    public init(input: Int32 = 0, output: Int32 = 1) {
+    init(input: Int32 = 0, output: Int32 = 1) {
         self.input = input
         self.output = output
         _ = fcntl(output, F_SETFL, fcntl(output, F_GETFL) | O_NONBLOCK)
     }
 
     /// `ip:port` of the client, from the socket itself (REMOTE_ADDR is not always set).
-    public var peer: String? {
+    var peer: String? {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let ok = withUnsafeMutablePointer(to: &storage) {
@@ -37,7 +37,7 @@ public final class ClientConnection {
     }
 
     /// Reads one request. Sends `100 Continue` when the client waits for it before its body.
-    func readRequest(limits: HTTPLimits, deadline: Deadline) throws -> HTTPRequest {
+    func readRequest(limits: HTTPLimits, deadline: ContinuousClock.Instant) throws -> HTTPRequest {
         var decoder = RequestDecoder(limits: limits)
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var continued = false
@@ -65,7 +65,7 @@ public final class ClientConnection {
 
     /// Writes everything or fails by `deadline`: a client that stops reading must not hold the
     /// process (and the upstream call) past the exchange's deadline in a blocked `write`.
-    func write(_ bytes: [UInt8], until deadline: Deadline) throws {
+    func write(_ bytes: [UInt8], until deadline: ContinuousClock.Instant) throws {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.write(output, $0.baseAddress, $0.count) }
@@ -90,7 +90,7 @@ public final class ClientConnection {
     /// not destroyed by the TCP reset that closing with unread data causes (a lingering close).
     func close(lingering: Bool) {
         guard shutdown(output, Int32(SHUT_WR)) == 0, lingering else { return }
-        let deadline = Deadline(seconds: 1)
+        let deadline = ContinuousClock.now + .seconds(1)
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         var drained = 0
         while drained < 1 << 20 {
@@ -106,38 +106,4 @@ public final class ClientConnection {
 /// The client closed or reset the connection: nobody is left to answer.
 struct ClientGone: Error {
     let reason: String
-}
-
-/// A point on the monotonic clock; wall-clock jumps must not cut or stretch an exchange.
-struct Deadline: Comparable {
-    let nanoseconds: UInt64
-
-    init(seconds: Double, from start: Deadline = .now) {
-        nanoseconds = start.nanoseconds + UInt64(max(0, seconds) * 1e9)
-    }
-
-    private init(nanoseconds: UInt64) {
-        self.nanoseconds = nanoseconds
-    }
-
-    static var now: Deadline {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Deadline(nanoseconds: UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec))
-    }
-
-    var hasPassed: Bool { Deadline.now >= self }
-
-    /// Milliseconds until then, rounded up so that `poll` never wakes just before it.
-    var pollTimeout: Int32 {
-        let now = Deadline.now.nanoseconds
-        guard nanoseconds > now else { return 0 }
-        return Int32(min(UInt64(Int32.max), (nanoseconds - now + 999_999) / 1_000_000))
-    }
-
-    func milliseconds(since start: Deadline) -> Int {
-        Int((nanoseconds &- start.nanoseconds) / 1_000_000)
-    }
-
-    static func < (lhs: Deadline, rhs: Deadline) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 }

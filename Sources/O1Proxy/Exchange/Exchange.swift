@@ -1,46 +1,46 @@
-import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 /// One exchange, from the first byte read to the record that gets logged. This driver and
-/// `main` are the only places that touch the client, the network and the clock; the steps they
-/// call (decoder, transform, fake stream, reply) are pure.
-public final class Exchange {
+/// `main` are the only places that decide when to touch the client, the network, the clock and
+/// the learned state; the steps they call (decoder, plan, translations, attempt, reply) are pure.
+final class Exchange {
     private let client: ClientConnection
     private let config: Result<Config, ConfigError>
-    private let start = Deadline.now
-    /// The whole exchange ends by then, whatever the upstream or the client does.
-    private let deadline: Deadline
+    private let start = ContinuousClock.now
+    /// The whole exchange ends by then, whatever the upstream or the client does; a model's
+    /// rule may extend it once the model is known.
+    private var deadline: ContinuousClock.Instant
+    private var deadlineSeconds: Double
     private var record = ExchangeRecord()
     private var reply = Reply()
     private var mailbox: Mailbox?
     /// Values that must never be logged: the configured secrets and whatever the client sent
     /// as its own credentials.
-    public private(set) var secrets: [String] = []
+    private(set) var secrets: [String] = []
 
-    public init(client: ClientConnection, config: Result<Config, ConfigError>) {
+    init(client: ClientConnection, config: Result<Config, ConfigError>) {
         self.client = client
         self.config = config
         let settings = try? config.get()
-        deadline = Deadline(seconds: settings?.deadline ?? 900, from: start)
+        deadlineSeconds = settings?.deadline ?? 900
+        deadline = start + .seconds(deadlineSeconds)
         secrets = settings?.secrets ?? []
     }
 
-    /// The life of one request: read → authorize → route → transform → upstream → respond.
-    public func run() -> ExchangeRecord {
+    /// The life of one request: read → authorize → route → plan → upstream → respond.
+    func run() -> ExchangeRecord {
         record.peer = client.peer
         var requestRead = false
         do {
             // A bad configuration is answered too, so the request is read with default limits.
             let settings = try? config.get()
             let request = try client.readRequest(limits: settings?.limits ?? HTTPLimits(),
-                                                 deadline: Deadline(seconds: settings?.readTimeout ?? 30, from: start))
+                                                 deadline: start + .seconds(settings?.readTimeout ?? 30))
             requestRead = true
             record.method = request.method
             record.path = String(request.path)
-            if let credential = request.header("authorization") {
-                secrets += [credential, String(credential.drop { $0 != " " }.dropFirst())]
+            for name in ["authorization", "api-key"] {
+                if let credential = request.headers[name] {
+                    secrets += [credential, String(credential.drop { $0 != " " }.dropFirst())]
+                }
             }
             let config = try config.get()
             try authorize(request, config)
@@ -52,7 +52,7 @@ public final class Exchange {
             settle(error)
         }
         record.status = reply.status == 0 ? 499 : reply.status
-        record.durationMS = Deadline.now.milliseconds(since: start)
+        record.durationMS = ContinuousClock.now.milliseconds(since: start)
         client.close(lingering: !requestRead)
         return record
     }
@@ -82,56 +82,65 @@ public final class Exchange {
     /// With `O1_PROXY_TOKEN` set, only clients that know it may spend the key.
     private func authorize(_ request: HTTPRequest, _ config: Config) throws {
         guard let token = config.clientToken else { return }
-        guard constantTimeEquals(request.header("authorization") ?? "", "Bearer \(token)") else {
+        guard constantTimeEquals(request.headers["authorization"] ?? "", "Bearer \(token)") else {
             throw APIError(status: 401, message: "Missing or wrong proxy token: send 'Authorization: Bearer <O1_PROXY_TOKEN>'.",
                            code: "invalid_api_key")
         }
     }
 
-    /// Rewrites the request for its model, calls upstream, and when the model rejects something
-    /// the proxy knows how to fix, fixes it and tries again.
+    /// Sends the request the way its model takes it, and when the upstream rejects something the
+    /// proxy knows how to fix (a parameter, a role, streaming, chat completions itself), fixes
+    /// it, remembers the fix for the next exchange, and tries again: the client sees one answer.
     private func completeChat(_ request: HTTPRequest, _ config: Config) throws {
         let chat = try ChatRequest(parsing: request.body)
         record.model = chat.model
-        var fixes = config.rules.fixes(for: chat.model)
+        let rule = config.rules.rule(for: chat.model)
+        if let seconds = rule?.deadline, seconds > deadlineSeconds {
+            deadlineSeconds = seconds
+            deadline = start + .seconds(seconds)
+        }
+        let memory = LearnedFixesFile(directory: config.stateDirectory, lifetime: config.learnedDays * 86_400)
+        var plan = Plan(request: chat, rule: rule, remembered: memory.fixes(for: chat.model), summary: config.summary)
+        record.remembered = plan.remembered
+        record.warning = memory.warning
         while true {
-            let streaming = chat.streamsUpstream(with: fixes)
-            record.stream = chat.stream ? (streaming ? .native : .faked) : .none
-            let body = chat.upstreamBody(applying: fixes)
-            // A body no rule touched goes on as the client's own bytes, not re-encoded.
+            let body = plan.body
+            record.api = plan.api
+            // A body no fix touched goes on as the client's own bytes, not re-encoded.
             let bytes = body == chat.body ? request.body : JSON.object(body).encoded()
             if config.logBodies { record.requestBody = bytes }
-            guard let answer = try callUpstream(config, method: "POST", pathAndQuery: "/chat/completions", headers: request.headers,
-                                                body: bytes, waiting: chat.stream ? .keepalive : .silent,
-                                                delivery: streaming ? .relayEvents : .collect)
-            else { return }
-            if answer.status == 400, record.adaptations.count < config.maxAdaptations,
-               let fix = Adaptation.fix(for: answer.body, sent: body, applied: fixes) {
-                fixes.append(fix)
-                record.adaptations.append(fix)
-                continue
+            let delivery: Attempt.Delivery = plan.streamsUpstream ? .stream(plan.api.translator(for: chat)) : .collect
+            switch try call(config, method: "POST", pathAndQuery: plan.api.path, headers: request.headers, body: bytes,
+                            delivery: delivery, keepAlive: chat.stream) {
+            case .relayed(let ending, let usage):
+                record.stream = .native
+                record.usage = usage
+                if case .failed(let why)? = ending { record.error = "the upstream stream failed: \(why)" }
+                return
+            case .answered(let answer):
+                if record.learned.count < config.maxRetries, let fix = plan.learn(from: answer, sent: body) {
+                    record.learned.append(fix)
+                    memory.remember(fix, for: chat.model)
+                    record.warning = memory.warning
+                    continue
+                }
+                if config.logBodies { record.responseBody = answer.body }
+                try respond(with: answer, plan)
+                return
             }
-            if config.logBodies { record.responseBody = answer.body }
-            try respond(with: answer, to: chat)
-            return
         }
     }
 
-    private func respond(with answer: UpstreamAnswer, to chat: ChatRequest) throws {
+    private func respond(with answer: UpstreamAnswer, _ plan: Plan) throws {
         guard answer.status == 200 else { return try passUpstreamError(answer) }
-        guard let completion = (try? JSON(parsing: answer.body))?.object else {
-            throw APIError.upstream("The upstream answered 200 with \(answer.body.count) bytes of \(answer.contentType ?? "no content type") that are not JSON.")
-        }
-        guard completion["choices"]?.array != nil else {
-            throw APIError.upstream("The upstream answered 200 without 'choices'.")
-        }
-        record.usage = completion["usage"]
-        if chat.stream {
+        let completion = try plan.api.completion(from: answer.body, contentType: answer.contentType)
+        record.usage = completion.usage
+        if plan.request.stream {
+            record.stream = .faked
             try send(reply.openEventStream(headers: answer.headers))
-            try send(reply.chunk(FakeStream.events(for: completion, includeUsage: chat.includeUsage)))
-            try send(reply.end())
+            try send(reply.chunk(FakeStream.events(for: completion.object, includeUsage: plan.request.includeUsage)) + reply.end())
         } else {
-            try send(reply.full(status: 200, headers: answer.headers, body: answer.body))
+            try send(reply.full(status: 200, headers: answer.headers, body: completion.bytes))
         }
     }
 
@@ -151,116 +160,53 @@ public final class Exchange {
         }
     }
 
-    /// Everything under /v1 that is not a chat completion goes upstream as it is, so the proxy is
-    /// a complete `apiBase` (Continue lists models through it).
+    /// Everything under /v1 that is not a chat completion goes upstream as it is (a client's own
+    /// `/v1/responses` included, stream and all), so the proxy is a complete `apiBase`
+    /// (Continue lists models through it).
     private func relay(_ request: HTTPRequest, _ pathAndQuery: String, _ config: Config) throws {
-        _ = try callUpstream(config, method: request.method, pathAndQuery: pathAndQuery, headers: request.headers,
-                             body: request.body, waiting: .silent, delivery: .relayRaw)
+        _ = try call(config, method: request.method, pathAndQuery: pathAndQuery, headers: request.headers, body: request.body,
+                     delivery: .raw, keepAlive: false)
     }
 
     // MARK: the upstream call
 
-    struct UpstreamAnswer {
-        var status: Int
-        var headers: [(name: String, value: String)]
-        var contentType: String?
-        var body: [UInt8]
-    }
-
-    /// How the client is kept waiting: a stream can be opened early and kept alive with comments.
-    private enum Waiting {
-        case silent, keepalive
-    }
-
-    /// What happens to the upstream's body: collected for the caller, or passed on as it arrives.
-    private enum Delivery {
-        case collect, relayEvents, relayRaw
-    }
-
-    /// Runs one upstream call to its end while watching the client, the deadline and SIGTERM.
-    /// Returns the collected answer, or `nil` when it was relayed.
-    private func callUpstream(_ config: Config, method: String, pathAndQuery: String, headers: [(name: String, value: String)],
-                              body: [UInt8], waiting: Waiting, delivery: Delivery) throws -> UpstreamAnswer? {
+    /// Runs one upstream call to its end through an `Attempt`, while watching the client, the
+    /// clock and SIGTERM, and writes what the attempt says to write.
+    private func call(_ config: Config, method: String, pathAndQuery: String, headers: HTTPFields, body: [UInt8],
+                      delivery: Attempt.Delivery, keepAlive: Bool) throws -> Attempt.Outcome {
         let mailbox = self.mailbox ?? Mailbox()
         if self.mailbox == nil {
             mailbox.deliverTermination()
             self.mailbox = mailbox
         }
-        let began = Deadline.now
-        defer { record.upstreamMS = (record.upstreamMS ?? 0) + Deadline.now.milliseconds(since: began) }
+        let began = ContinuousClock.now
+        defer { record.upstreamMS = (record.upstreamMS ?? 0) + ContinuousClock.now.milliseconds(since: began) }
         let call = UpstreamCall(config: config, method: method, pathAndQuery: pathAndQuery, clientHeaders: headers,
                                 body: body, mailbox: mailbox)
-        let grace = Deadline(seconds: config.grace, from: start)
-        var nextKeepalive = grace
-        var response: HTTPURLResponse?
-        var collected: [UInt8] = []
-        var scanner = EventStreamScanner()
-        do {
-            while true {
-                let wakeAt = waiting == .keepalive ? min(deadline, reply.state == .nothing ? grace : nextKeepalive) : deadline
-                switch mailbox.wait(client: client.input, until: wakeAt) {
-                case .clientGone:
-                    throw ClientGone(reason: "hung up while the upstream was answering")
-                case .timeout:
-                    if deadline.hasPassed { throw APIError.upstreamTimeout(after: config.deadline) }
-                    try send(reply.state == .nothing ? reply.openEventStream() : reply.keepalive())
-                    nextKeepalive = Deadline(seconds: config.keepalive)
-                case .events(let events):
-                    for event in events {
-                        switch event {
-                        case .terminate:
-                            throw APIError(status: 503, message: "o1-proxy is shutting down.", type: "server_error", code: "shutting_down")
-                        case .response(let latest):
-                            response = latest
-                        case .data(let data):
-                            let status = response?.statusCode ?? 0
-                            switch delivery {
-                            case .relayEvents where status == 200:
-                                try send(reply.openEventStream(headers: response?.forwardableHeaders ?? []))
-                                let events = scanner.feed(data)
-                                if !events.isEmpty {
-                                    try send(reply.chunk(events))
-                                    nextKeepalive = Deadline(seconds: config.keepalive)
-                                }
-                            case .relayRaw:
-                                try send(reply.openRaw(status: status, headers: response?.forwardableHeaders ?? [], contentType: response?.contentType))
-                                try send(reply.chunk(Array(data)))
-                            default:
-                                collected.append(contentsOf: data)
-                            }
-                        case .finished(let error?):
-                            throw APIError.upstream("The upstream call failed: \(describeTransportError(error)).")
-                        case .finished(nil):
-                            guard let response else { throw APIError.upstream("The upstream sent no response.") }
-                            return try finish(response, collected, scanner, delivery)
-                        }
+        let keepalive = keepAlive ? Attempt.KeepAlive(grace: start + .seconds(config.grace), every: .seconds(config.keepalive)) : nil
+        var attempt = Attempt(delivery: delivery, keepAlive: keepalive, deadline: deadline,
+                              timeout: .upstreamTimeout(after: deadlineSeconds))
+        defer { call.cancel() }
+        while true {
+            let events: [Attempt.Event]
+            switch mailbox.wait(client: client.input, until: attempt.nextWake) {
+            case .clientGone:
+                throw ClientGone(reason: "hung up while the upstream was answering")
+            case .timeout:
+                events = [.tick]
+            case .events(let arrived):
+                events = try arrived.map { event throws(APIError) in
+                    guard case .upstream(let event) = event else {
+                        throw APIError(status: 503, message: "o1-proxy is shutting down.", type: "server_error", code: "shutting_down")
                     }
+                    return event
                 }
             }
-        } catch {
-            call.cancel()
-            throw error
-        }
-    }
-
-    private func finish(_ response: HTTPURLResponse, _ collected: [UInt8], _ scanner: EventStreamScanner,
-                        _ delivery: Delivery) throws -> UpstreamAnswer? {
-        switch delivery {
-        case .relayEvents where response.statusCode == 200:
-            record.usage = scanner.usage
-            guard scanner.sawDone || scanner.sawError else {
-                throw APIError.upstream("The upstream stream ended before [DONE]; the answer is incomplete.", code: "upstream_stream_cut")
+            for event in events {
+                let step = try attempt.handle(event, at: .now, reply: &reply)
+                try send(step.write)
+                if let outcome = step.outcome { return outcome }
             }
-            if scanner.sawError { record.error = "the upstream stream carried an error event" }
-            try send(reply.end())
-            return nil
-        case .relayRaw:
-            try send(reply.openRaw(status: response.statusCode, headers: response.forwardableHeaders, contentType: response.contentType))
-            try send(reply.end())
-            return nil
-        default:
-            return UpstreamAnswer(status: response.statusCode, headers: response.forwardableHeaders,
-                                  contentType: response.contentType, body: collected)
         }
     }
 

@@ -1,18 +1,13 @@
 import Dispatch
-import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Glibc
+import Synchronization
 
 /// Where URLSession's delegate queue and the SIGTERM handler leave events for the exchange's
 /// single thread. A pipe wakes that thread's `poll`, which at the same time watches the client
 /// for a hang-up: one loop sees every reason to act, with no shared state beyond this queue.
 final class Mailbox: @unchecked Sendable {
     enum Event {
-        case response(HTTPURLResponse)
-        case data(Data)
-        case finished(Error?)
+        case upstream(Attempt.Event)
         case terminate
     }
 
@@ -22,8 +17,7 @@ final class Mailbox: @unchecked Sendable {
         case timeout
     }
 
-    private let lock = NSLock()
-    private var events: [Event] = []
+    private let events = Mutex<[Event]>([])
     private let readEnd: Int32
     private let writeEnd: Int32
     private var signalSource: DispatchSourceSignal?
@@ -39,7 +33,7 @@ final class Mailbox: @unchecked Sendable {
     }
 
     func post(_ event: Event) {
-        lock.withLock { events.append(event) }
+        events.withLock { $0.append(event) }
         var byte: UInt8 = 1
         _ = write(writeEnd, &byte, 1)
     }
@@ -56,7 +50,7 @@ final class Mailbox: @unchecked Sendable {
 
     /// Waits for events, the client's hang-up, or the deadline, whichever comes first.
     /// POLLRDHUP (not exported to Swift) reports the client's FIN even while we do not read.
-    func wait(client: Int32, until deadline: Deadline) -> Wake {
+    func wait(client: Int32, until deadline: ContinuousClock.Instant) -> Wake {
         let pollRDHUP: Int16 = 0x2000
         while true {
             if let pending = take() { return .events(pending) }
@@ -72,7 +66,7 @@ final class Mailbox: @unchecked Sendable {
     }
 
     private func take() -> [Event]? {
-        lock.withLock {
+        events.withLock { events in
             guard !events.isEmpty else { return nil }
             defer { events = [] }
             return events

@@ -1,92 +1,139 @@
+import Glibc
+
 /// What one exchange did, gathered as it happens and logged once at the end: one entry per
-/// exchange is what an operator filters on (`journalctl O1_MODEL=o1-mini O1_STATUS=502`).
-public struct ExchangeRecord: Sendable {
-    public enum StreamMode: String, Sendable {
+/// exchange is what an operator filters on (`journalctl O1_MODEL=o1-mini O1_STATUS=502`) and
+/// what `o1-proxy usage` reads.
+struct ExchangeRecord: Sendable {
+    /// What the client got: no stream, the upstream's stream relayed (or translated), or a
+    /// stream faked from a whole answer. Known only once the answer starts.
+    enum StreamMode: String, Sendable {
         case none, native, faked
     }
 
-    public var method: String?
-    public var path: String?
-    public var model: String?
-    public var stream = StreamMode.none
+    /// When the exchange began, in seconds since the epoch (for the log line; the journal
+    /// stamps its entries itself).
+    var began: Double = ExchangeRecord.wallClock()
+    var method: String?
+    var path: String?
+    var model: String?
+    /// Which upstream API the chat completion went to last.
+    var api: UpstreamAPI?
+    var stream = StreamMode.none
     /// The status the client was sent; 499 (as nginx says) when it left before an answer.
-    public var status = 0
-    public var durationMS = 0
-    public var upstreamMS: Int?
-    public var usage: JSON?
-    public var adaptations: [Fix] = []
-    public var peer: String?
-    public var error: String?
-    public var requestBody: [UInt8]?
-    public var responseBody: [UInt8]?
+    var status = 0
+    var durationMS = 0
+    var upstreamMS: Int?
+    var usage: Usage?
+    /// Fixes learned from the upstream's rejections during this exchange: one rejected round
+    /// trip each.
+    var learned: [Fix] = []
+    /// Fixes applied from what earlier exchanges learned, saving those round trips.
+    var remembered: [Fix] = []
+    var peer: String?
+    var error: String?
+    /// A non-fatal problem worth an operator's attention (the learned-state file unusable).
+    var warning: String?
+    var requestBody: [UInt8]?
+    var responseBody: [UInt8]?
 
-    public init() {}
+    init() {}
 
     /// journald's syslog levels: `err` for what an operator must look at (5xx, a stream that
     /// failed after its 200), `warning` for what the client did or was told (4xx, 499), `info`.
-    public var priority: Int {
+    var priority: Int {
         switch status {
         case 500...: 3
         case 400...: 4
-        default: error == nil ? 6 : 3
+        default: error == nil ? (warning == nil ? 6 : 4) : 3
         }
     }
 
-    public var message: String {
+    var message: String {
         var text = "\(method ?? "-") \(path ?? "-")"
         if let model { text += " \(model)" }
         text += " \(status)"
         if stream != .none { text += " \(stream.rawValue) stream" }
+        if api == .responses { text += " via responses" }
         text += " in \(durationMS) ms"
-        if let prompt = usage?["prompt_tokens"]?.int, let completion = usage?["completion_tokens"]?.int {
+        if let prompt = usage?.prompt, let completion = usage?.completion {
             text += ", tokens \(prompt)+\(completion)"
-            if let reasoning = usage?["completion_tokens_details"]?["reasoning_tokens"]?.int {
-                text += " (reasoning \(reasoning))"
-            }
+            if let reasoning = usage?.reasoning { text += " (reasoning \(reasoning))" }
         }
-        if !adaptations.isEmpty { text += ", adapted: \(adaptations.map(\.description).joined(separator: " "))" }
+        if !learned.isEmpty { text += ", learned: \(learned.map(\.description).joined(separator: " "))" }
         if let error { text += ": \(error)" }
+        if let warning { text += " (warning: \(warning))" }
         return text
     }
 
     /// Structured fields, named so that they sort together and cannot clash with journald's own.
     /// `secrets` are masked in every value, whatever path a secret took to get there.
-    public func fields(masking secrets: [String]) -> [(name: String, value: String)] {
-        var fields: [(String, String?)] = [
+    func fields(masking secrets: [String]) -> [(name: String, value: String)] {
+        func list(_ fixes: [Fix]) -> String? {
+            fixes.isEmpty ? nil : fixes.map(\.description).joined(separator: " ")
+        }
+        let fields: [(String, String?)] = [
             ("MESSAGE", message),
             ("PRIORITY", String(priority)),
             ("SYSLOG_IDENTIFIER", "o1-proxy"),
             ("O1_METHOD", method),
             ("O1_PATH", path),
             ("O1_MODEL", model),
+            ("O1_API", api?.rawValue),
             ("O1_STREAM", stream.rawValue),
             ("O1_STATUS", String(status)),
             ("O1_DURATION_MS", String(durationMS)),
             ("O1_UPSTREAM_MS", upstreamMS.map(String.init)),
-            ("O1_PROMPT_TOKENS", usage?["prompt_tokens"]?.int.map(String.init)),
-            ("O1_COMPLETION_TOKENS", usage?["completion_tokens"]?.int.map(String.init)),
-            ("O1_REASONING_TOKENS", usage?["completion_tokens_details"]?["reasoning_tokens"]?.int.map(String.init)),
-            ("O1_TOTAL_TOKENS", usage?["total_tokens"]?.int.map(String.init)),
-            ("O1_ADAPTATIONS", adaptations.isEmpty ? nil : adaptations.map(\.description).joined(separator: " ")),
+            ("O1_PROMPT_TOKENS", usage?.prompt.map(String.init)),
+            ("O1_CACHED_TOKENS", usage?.cached.map(String.init)),
+            ("O1_COMPLETION_TOKENS", usage?.completion.map(String.init)),
+            ("O1_REASONING_TOKENS", usage?.reasoning.map(String.init)),
+            ("O1_TOTAL_TOKENS", usage?.total.map(String.init)),
+            ("O1_LEARNED", list(learned)),
+            ("O1_REMEMBERED", list(remembered)),
             ("O1_PEER", peer),
             ("O1_ERROR", error),
+            ("O1_WARNING", warning),
+            ("O1_REQUEST_BODY", requestBody.map { String(decoding: $0, as: UTF8.self) }),
+            ("O1_RESPONSE_BODY", responseBody.map { String(decoding: $0, as: UTF8.self) }),
         ]
-        fields.append(("O1_REQUEST_BODY", requestBody.map { String(decoding: $0, as: UTF8.self) }))
-        fields.append(("O1_RESPONSE_BODY", responseBody.map { String(decoding: $0, as: UTF8.self) }))
         return fields.compactMap { name, value in value.map { (name, mask($0, secrets)) } }
     }
 
     /// One readable logfmt line for when there is no journal (a terminal, a test harness).
     /// Control characters are escaped, so one exchange is always exactly one line.
-    public func line(masking secrets: [String]) -> String {
+    func line(masking secrets: [String]) -> String {
         let fields = fields(masking: secrets)
         var line = "o1-proxy: " + escaped(fields.first { $0.name == "MESSAGE" }?.value ?? "", quotes: false)
+        line += " time=" + Self.iso8601(began)
         for (name, value) in fields where name.hasPrefix("O1_") {
             let key = name.dropFirst(3).lowercased()
             let needsQuotes = value.isEmpty || value.unicodeScalars.contains { $0.value <= 0x20 || $0 == "\"" || $0 == "=" || $0.value == 0x7F }
             line += " \(key)=" + (needsQuotes ? "\"" + escaped(value, quotes: true) + "\"" : value)
         }
         return line
+    }
+}
+
+extension ExchangeRecord {
+    static func wallClock() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    /// `2026-11-25T08:52:59.123Z`: UTC with milliseconds, by `gmtime_r` rather than a Foundation
+    /// formatter, whose set-up would cost every exchange more than the rest of its log line.
+    static func iso8601(_ seconds: Double) -> String {
+        var time = time_t(seconds.rounded(.down))
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        let millis = Int32((seconds - seconds.rounded(.down)) * 1000)
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(millis, 3))Z"
     }
 }
 
@@ -136,7 +183,7 @@ func mask(_ value: String, _ secrets: [String]) -> String {
 
 /// The native journal protocol's datagram (`systemd.journal-fields(7)`): `NAME=value\n`, or for
 /// a value with a newline, `NAME\n`, its length as 64-bit little-endian, the bytes and `\n`.
-public func journalDatagram(_ fields: [(name: String, value: String)]) -> [UInt8] {
+func journalDatagram(_ fields: [(name: String, value: String)]) -> [UInt8] {
     var out: [UInt8] = []
     for (name, value) in fields {
         out.append(contentsOf: name.utf8)

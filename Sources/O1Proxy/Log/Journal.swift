@@ -4,14 +4,14 @@ import Glibc
 /// Where the exchange's one log entry goes. Under systemd (stderr is the journal stream that
 /// `$JOURNAL_STREAM` names) it is a native journal entry with structured fields; anywhere else a
 /// single readable line on stderr.
-public struct Journal {
+struct Journal {
     private let native: Bool
 
-    public init(environment: [String: String]) {
+    init(environment: [String: String]) {
         native = Journal.stderrIsJournal(environment["JOURNAL_STREAM"])
     }
 
-    public func log(_ record: ExchangeRecord, masking secrets: [String]) {
+    func log(_ record: ExchangeRecord, masking secrets: [String]) {
         if native, send(journalDatagram(record.fields(masking: secrets))) { return }
         // Prefixed with its priority, a line journald gets on stderr is still filed correctly.
         let line = (native ? "<\(record.priority)>" : "") + record.line(masking: secrets) + "\n"

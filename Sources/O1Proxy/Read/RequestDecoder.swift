@@ -2,12 +2,12 @@
 /// tested (and fuzzed) on bytes alone. Strict on purpose: every framing ambiguity a smuggling
 /// attack relies on (two lengths, length plus chunked, folded or bare-LF headers) is a 400, and
 /// every limit is checked before the bytes it protects against are buffered.
-public struct RequestDecoder {
-    public let limits: HTTPLimits
+struct RequestDecoder {
+    let limits: HTTPLimits
     /// The request line and headers, once they are complete; the body may still be arriving.
-    public private(set) var head: HTTPRequest?
+    private(set) var head: HTTPRequest?
     /// The client waits for `100 Continue` before sending its body (curl does, for a second).
-    public private(set) var expectsContinue = false
+    private(set) var expectsContinue = false
 
     private var buffer: [UInt8] = []
     private var cursor = 0
@@ -28,12 +28,12 @@ public struct RequestDecoder {
         case trailers
     }
 
-    public init(limits: HTTPLimits) {
+    init(limits: HTTPLimits) {
         self.limits = limits
     }
 
     /// Feeds what arrived; returns the request once it is complete, `nil` while more is needed.
-    public mutating func feed(_ bytes: some Collection<UInt8>) throws(RequestError) -> HTTPRequest? {
+    mutating func feed(_ bytes: some Collection<UInt8>) throws(RequestError) -> HTTPRequest? {
         buffer.append(contentsOf: bytes)
         if head == nil {
             guard try decodeHead() else { return nil }
@@ -65,12 +65,11 @@ public struct RequestDecoder {
         var request = try parseRequestLine(lines[0])
         guard lines.count - 1 <= limits.maxHeaders else { throw .tooManyHeaders }
         for line in lines.dropFirst() {
-            request.headers.append(try parseHeaderLine(line))
+            let field = try parseHeaderLine(line)
+            request.headers.append(field.name, field.value)
         }
         framing = try bodyFraming(request)
-        if request.headers.contains(where: { $0.name.lowercased() == "expect" && $0.value.lowercased() == "100-continue" }) {
-            expectsContinue = true
-        }
+        expectsContinue = request.headers.list("expect").contains { same($0, "100-continue") }
         head = request
         buffer.removeFirst(end + 4)
         cursor = 0
@@ -132,15 +131,9 @@ public struct RequestDecoder {
     }
 
     private func bodyFraming(_ request: HTTPRequest) throws(RequestError) -> Framing {
-        func values(_ name: String) -> [String] {
-            request.headers.filter { $0.name.lowercased() == name }
-                .flatMap { $0.value.split(separator: ",", omittingEmptySubsequences: false) }
-                .map { $0.trimmingWhitespace().lowercased() }
-        }
-        let hosts = request.headers.filter { $0.name.lowercased() == "host" }
-        guard hosts.count <= 1 else { throw .malformed("more than one Host header") }
-        let lengths = values("content-length")
-        let codings = values("transfer-encoding")
+        guard request.headers.count(of: "host") <= 1 else { throw .malformed("more than one Host header") }
+        let lengths = request.headers.list("content-length")
+        let codings = request.headers.list("transfer-encoding").map { $0.lowercased() }
         if !codings.isEmpty {
             guard lengths.isEmpty else { throw .malformed("both Content-Length and Transfer-Encoding") }
             guard codings.allSatisfy({ $0 == "chunked" }) else { throw .unsupportedTransferCoding }
@@ -247,7 +240,7 @@ public struct RequestDecoder {
 
 /// What can be wrong with a request before its meaning is even looked at, each with the status
 /// RFC 9110/9112 gives it.
-public enum RequestError: Error, Equatable, Sendable {
+enum RequestError: Error, Equatable, Sendable {
     case malformed(String)
     case headTooLarge
     case tooManyHeaders
@@ -256,7 +249,7 @@ public enum RequestError: Error, Equatable, Sendable {
     case versionNotSupported
     case timedOut
 
-    public var apiError: APIError {
+    var apiError: APIError {
         switch self {
         case .malformed(let why): APIError(status: 400, message: "Malformed HTTP request: \(why).", code: "bad_http")
         case .headTooLarge: APIError(status: 431, message: "The request head is too large.", code: "request_head_too_large")

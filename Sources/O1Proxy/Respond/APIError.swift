@@ -1,16 +1,16 @@
 /// An answer the proxy gives itself, always in OpenAI's error envelope so that SDKs raise it as
 /// the error it is instead of failing to parse it.
-public struct APIError: Error, Equatable, Sendable {
-    public var status: Int
-    public var message: String
-    public var type: String
-    public var param: String?
-    public var code: String?
+struct APIError: Error, Equatable, Sendable {
+    var status: Int
+    var message: String
+    var type: String
+    var param: String?
+    var code: String?
     /// Extra response headers, e.g. `x-should-retry: false` on answers a retry would only repeat.
-    public var headers: [(name: String, value: String)] = []
+    var headers: HTTPFields = []
 
-    public init(status: Int, message: String, type: String = "invalid_request_error", param: String? = nil,
-                code: String? = nil, headers: [(name: String, value: String)] = []) {
+    init(status: Int, message: String, type: String = "invalid_request_error", param: String? = nil,
+                code: String? = nil, headers: HTTPFields = []) {
         self.status = status
         self.message = message
         self.type = type
@@ -19,7 +19,7 @@ public struct APIError: Error, Equatable, Sendable {
         self.headers = headers
     }
 
-    public var envelope: JSON {
+    var envelope: JSON {
         ["error": [
             "message": .string(message),
             "type": .string(type),
@@ -28,7 +28,7 @@ public struct APIError: Error, Equatable, Sendable {
         ]]
     }
 
-    public static func == (lhs: APIError, rhs: APIError) -> Bool {
+    static func == (lhs: APIError, rhs: APIError) -> Bool {
         lhs.status == rhs.status && lhs.envelope == rhs.envelope
             && lhs.headers.map { "\($0.name):\($0.value)" } == rhs.headers.map { "\($0.name):\($0.value)" }
     }

@@ -1,8 +1,9 @@
 /// Turns one whole `chat.completion` into the `text/event-stream` a streaming client expected,
-/// with the chunk sequence OpenAI itself sends (role, content, refusal/tool-call deltas, finish,
-/// optional usage, `[DONE]`) so SDKs and Continue cannot tell it from a real stream.
-public enum FakeStream {
-    public static func events(for completion: JSONObject, includeUsage: Bool) -> [UInt8] {
+/// with the chunk sequence OpenAI itself sends (role, reasoning summary, content, refusal and
+/// tool-call deltas, finish, optional usage, `[DONE]`) so SDKs and Continue cannot tell it from
+/// a real stream.
+enum FakeStream {
+    static func events(for completion: JSONObject, includeUsage: Bool) -> [UInt8] {
         var base = JSONObject()
         for key in ["id", "created", "model", "system_fingerprint", "service_tier"] {
             base[key] = completion[key]
@@ -23,6 +24,9 @@ public enum FakeStream {
                 send(["index": index, "delta": .object(delta), "logprobs": .null, "finish_reason": finish])
             }
             delta(["role": message["role"] ?? "assistant", "content": "", "refusal": .null])
+            if let reasoning = message["reasoning_content"]?.string, !reasoning.isEmpty {
+                delta(["reasoning_content": .string(reasoning)])
+            }
             if let content = message["content"]?.string, !content.isEmpty {
                 delta(["content": .string(content)])
             }
@@ -45,11 +49,13 @@ public enum FakeStream {
             chunk["usage"] = completion["usage"] ?? .null
             event(.object(chunk), into: &out)
         }
-        out.append(contentsOf: "data: [DONE]\n\n".utf8)
+        out += done
         return out
     }
 
-    public static func event(_ value: JSON, into out: inout [UInt8]) {
+    static let done = Array("data: [DONE]\n\n".utf8)
+
+    static func event(_ value: JSON, into out: inout [UInt8]) {
         out.append(contentsOf: "data: ".utf8)
         value.encode(into: &out)
         out.append(contentsOf: "\n\n".utf8)
@@ -57,12 +63,12 @@ public enum FakeStream {
 
     /// How an error is told once a 200 and the stream head have gone out: the official SDKs
     /// raise an `APIError` for a `data:` event carrying an `error` object.
-    public static func errorEvent(_ error: APIError) -> [UInt8] {
+    static func errorEvent(_ error: APIError) -> [UInt8] {
         var out: [UInt8] = []
         event(error.envelope, into: &out)
         return out
     }
 
     /// An SSE comment; ignored by every client. Not `: ping`, which Continue reads as the end.
-    public static let keepalive: [UInt8] = Array(": keepalive\n\n".utf8)
+    static let keepalive: [UInt8] = Array(": keepalive\n\n".utf8)
 }

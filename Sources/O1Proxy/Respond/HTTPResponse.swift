@@ -1,15 +1,15 @@
 /// The bytes of an HTTP/1.1 response head. Every answer closes the connection: one exchange per
 /// process, so there is never a second request to keep the connection for.
-public struct ResponseHead: Sendable {
-    public var status: Int
-    public var headers: [(name: String, value: String)]
+struct ResponseHead: Sendable {
+    var status: Int
+    var headers: HTTPFields
 
-    public init(status: Int, headers: [(name: String, value: String)]) {
+    init(status: Int, headers: HTTPFields) {
         self.status = status
         self.headers = headers
     }
 
-    public func encoded() -> [UInt8] {
+    func encoded() -> [UInt8] {
         var text = "HTTP/1.1 \(status) \(reasonPhrase(status))\r\n"
         for (name, value) in headers {
             text += "\(name): \(value)\r\n"
@@ -19,45 +19,52 @@ public struct ResponseHead: Sendable {
     }
 
     /// A complete response with a known length.
-    public static func full(status: Int, headers: [(name: String, value: String)] = [],
-                            contentType: String = "application/json", body: [UInt8]) -> [UInt8] {
+    static func full(status: Int, headers: HTTPFields = [], contentType: String = "application/json", body: [UInt8]) -> [UInt8] {
         ResponseHead(status: status, headers: [("Content-Type", contentType), ("Content-Length", String(body.count))] + headers)
             .encoded() + body
     }
 
     /// The head of a streamed answer. Chunked even though the connection closes anyway: only
     /// the final zero-length chunk tells a client that the stream was complete rather than cut.
-    public static func eventStream(headers: [(name: String, value: String)] = []) -> [UInt8] {
-        let own: [(name: String, value: String)] = [
+    static func eventStream(headers: HTTPFields = []) -> [UInt8] {
+        let own: HTTPFields = [
             ("Content-Type", "text/event-stream; charset=utf-8"),
             ("Cache-Control", "no-cache"),
             ("Transfer-Encoding", "chunked"),
             ("X-Accel-Buffering", "no"),
         ]
-        let ownNames = Set(own.map { $0.name.lowercased() })
-        return ResponseHead(status: 200, headers: own + headers.filter { !ownNames.contains($0.name.lowercased()) }).encoded()
+        let ownNames: HeaderNames = ["Content-Type", "Cache-Control", "Transfer-Encoding", "X-Accel-Buffering"]
+        return ResponseHead(status: 200, headers: own + headers.removing(ownNames)).encoded()
     }
 }
 
-public enum Chunked {
-    public static func chunk(_ bytes: [UInt8]) -> [UInt8] {
+enum Chunked {
+    static func chunk(_ bytes: [UInt8]) -> [UInt8] {
         guard !bytes.isEmpty else { return [] }
         return Array((String(bytes.count, radix: 16) + "\r\n").utf8) + bytes + [13, 10]
     }
 
-    public static let end: [UInt8] = Array("0\r\n\r\n".utf8)
+    static let end: [UInt8] = Array("0\r\n\r\n".utf8)
 }
 
-/// Headers that describe one hop or the raw encoding of a body, not the message itself.
-/// URLSession has already un-gzipped and de-chunked what it hands us, so copying
-/// `Content-Encoding` or `Content-Length` would make the client misread the body.
-let hopHeaders: Set<String> = [
-    "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-    "transfer-encoding", "upgrade", "content-length", "content-encoding", "host", "expect", "accept-encoding",
-    "authorization", "set-cookie", "alt-svc",
-]
+/// Headers that never cross the proxy, in either direction, grouped by why.
+enum NotForwarded {
+    /// Hop-by-hop (RFC 9110 §7.6.1): they describe one connection, not the message.
+    static let hopByHop: HeaderNames = ["connection", "keep-alive", "proxy-connection", "proxy-authenticate",
+                                        "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"]
+    /// The framing and coding of a body that URLSession has already de-chunked and un-gzipped:
+    /// copied, they would make the client misread the body it gets.
+    static let framing: HeaderNames = ["content-length", "content-encoding", "accept-encoding"]
+    /// Credentials: the proxy sets the upstream's own, and a client never gets an upstream cookie.
+    static let credentials: HeaderNames = ["authorization", "api-key", "set-cookie"]
+    /// About the connection to the proxy itself (its host name, the 100-continue it answered) or
+    /// the upstream's other endpoints (`alt-svc`, which no client of the proxy can use).
+    static let addressing: HeaderNames = ["host", "expect", "alt-svc"]
 
-public func reasonPhrase(_ status: Int) -> String {
+    static let any = hopByHop + framing + credentials + addressing
+}
+
+func reasonPhrase(_ status: Int) -> String {
     switch status {
     case 100: "Continue"
     case 200: "OK"

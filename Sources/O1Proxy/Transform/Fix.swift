@@ -1,8 +1,10 @@
-/// One change the proxy makes to a chat request so that a model accepts it. Rules are lists of
+/// One change the proxy makes so that a model accepts a chat request. A rule is a list of
 /// fixes, and so is what the proxy learns from an upstream rejection: both go through the same
-/// `ChatRequest.upstreamBody(applying:)`, so a learned fix behaves exactly like a written rule.
-public enum Fix: Equatable, Hashable, Sendable, CustomStringConvertible {
-    /// Remove an optional top-level parameter.
+/// `applied(to:)`, so a learned fix behaves exactly like a written rule. Every fix only ever
+/// removes, renames or re-routes what the client sent; none adds to it.
+enum Fix: Hashable, Sendable, CustomStringConvertible {
+    /// Remove an optional parameter: a top-level key, or a dotted path into the body the
+    /// upstream saw (`reasoning.summary` on the Responses API).
     case drop(String)
     /// Move a parameter to a new name, unless the client already set the new one.
     case rename(String, to: String)
@@ -10,13 +12,100 @@ public enum Fix: Equatable, Hashable, Sendable, CustomStringConvertible {
     case mapRole(String, to: String)
     /// Call the model without streaming and fake the stream the client asked for.
     case fakeStream
+    /// Answer the chat request through `POST /v1/responses` (models served only there).
+    case useResponses
 
-    public var description: String {
+    var description: String {
         switch self {
         case .drop(let key): "drop:\(key)"
         case .rename(let from, let to): "rename:\(from)->\(to)"
         case .mapRole(let from, let to): "role:\(from)->\(to)"
         case .fakeStream: "stream:faked"
+        case .useResponses: "api:responses"
         }
+    }
+
+    /// The inverse of `description`, for the learned-state file.
+    init?(_ text: some StringProtocol) {
+        let text = String(text)
+        func pair(_ prefix: String) -> (String, String)? {
+            guard text.hasPrefix(prefix) else { return nil }
+            let parts = text.dropFirst(prefix.count).split(separator: "->", maxSplits: 1, omittingEmptySubsequences: false)
+                .map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+            return (parts[0], parts[1])
+        }
+        switch text {
+        case "stream:faked": self = .fakeStream
+        case "api:responses": self = .useResponses
+        case _ where text.hasPrefix("drop:") && text.count > 5: self = .drop(String(text.dropFirst(5)))
+        default:
+            if let (from, to) = pair("rename:") {
+                self = .rename(from, to: to)
+            } else if let (from, to) = pair("role:") {
+                self = .mapRole(from, to: to)
+            } else {
+                return nil
+            }
+        }
+    }
+}
+
+/// Keys without which there is no request left to fix: never dropped or renamed.
+let essentialKeys: Set<String> = ["model", "messages", "input"]
+
+extension Array where Element == Fix {
+    /// `body` with every drop, rename and role mapping applied, in order. Applying them again
+    /// changes nothing, so they can run on the chat body and again on its translation.
+    func applied(to body: JSONObject) -> JSONObject {
+        var body = body
+        for fix in self {
+            switch fix {
+            case .drop(let path) where !essentialKeys.contains(path):
+                body.remove(path: path)
+            case .rename(let from, let to) where !essentialKeys.contains(from) && !essentialKeys.contains(to):
+                if let value = body[from], body[to] == nil { body[to] = value }
+                body[from] = nil
+            case .mapRole(let from, let to):
+                body["messages"] = body["messages"].map { mapRole(from, to, in: $0) }
+            case .drop, .rename, .fakeStream, .useResponses:
+                break
+            }
+        }
+        return body
+    }
+}
+
+private func mapRole(_ from: String, _ to: String, in messages: JSON) -> JSON {
+    guard case .array(var list) = messages else { return messages }
+    for i in list.indices {
+        if case .object(var message) = list[i], message["role"]?.string == from {
+            message["role"] = .string(to)
+            list[i] = .object(message)
+        }
+    }
+    return .array(list)
+}
+
+extension JSONObject {
+    /// Removes a top-level key, or else the dotted path into nested objects, and a parent
+    /// object left empty by it (`reasoning: {}` means nothing an upstream needs).
+    mutating func remove(path: String) {
+        if self[path] != nil {
+            self[path] = nil
+            return
+        }
+        let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, case .object(var child)? = self[parts[0]] else { return }
+        child.remove(path: parts[1])
+        self[parts[0]] = child.fields.isEmpty ? nil : .object(child)
+    }
+
+    /// The value at a top-level key, or else at a dotted path into nested objects.
+    func value(at path: String) -> JSON? {
+        if let value = self[path] { return value }
+        let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return nil }
+        return self[parts[0]]?.object?.value(at: parts[1])
     }
 }

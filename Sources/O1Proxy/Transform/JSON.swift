@@ -1,7 +1,7 @@
 /// A JSON value that keeps what the client sent: object keys stay in order and numbers keep
 /// their exact text. Fields the proxy does not model are forwarded as they came, and a number
 /// like `1e400` or `0.10` is never rounded through a `Double` on its way upstream.
-public enum JSON: Equatable, Sendable {
+enum JSON: Equatable, Sendable {
     case null
     case bool(Bool)
     case number(String)
@@ -9,32 +9,32 @@ public enum JSON: Equatable, Sendable {
     case array([JSON])
     case object(JSONObject)
 
-    public subscript(key: String) -> JSON? {
+    subscript(key: String) -> JSON? {
         if case .object(let object) = self { return object[key] }
         return nil
     }
 
-    public var string: String? {
+    var string: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
-    public var array: [JSON]? {
+    var array: [JSON]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
-    public var object: JSONObject? {
+    var object: JSONObject? {
         if case .object(let value) = self { return value }
         return nil
     }
 
-    public var bool: Bool? {
+    var bool: Bool? {
         if case .bool(let value) = self { return value }
         return nil
     }
 
-    public var int: Int? {
+    var int: Int? {
         if case .number(let text) = self { return Int(text) }
         return nil
     }
@@ -42,16 +42,16 @@ public enum JSON: Equatable, Sendable {
 
 /// An object with ordered keys. Lookups are linear: request and response objects have a few
 /// dozen keys at most, and order matters more here than asymptotics.
-public struct JSONObject: Equatable, Sendable {
-    public private(set) var fields: [(key: String, value: JSON)]
+struct JSONObject: Equatable, Sendable {
+    private(set) var fields: [(key: String, value: JSON)]
 
-    public init(_ fields: [(key: String, value: JSON)] = []) {
+    init(_ fields: [(key: String, value: JSON)] = []) {
         self.fields = fields
     }
 
-    public var keys: [String] { fields.map(\.key) }
+    var keys: [String] { fields.map(\.key) }
 
-    public subscript(key: String) -> JSON? {
+    subscript(key: String) -> JSON? {
         get { fields.first { $0.key == key }?.value }
         set {
             let index = fields.firstIndex { $0.key == key }
@@ -64,14 +64,14 @@ public struct JSONObject: Equatable, Sendable {
         }
     }
 
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+    static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         lhs.fields.count == rhs.fields.count
             && zip(lhs.fields, rhs.fields).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 }
 
 extension JSONObject: ExpressibleByDictionaryLiteral {
-    public init(dictionaryLiteral elements: (String, JSON)...) {
+    init(dictionaryLiteral elements: (String, JSON)...) {
         self.init(elements.map { (key: $0.0, value: $0.1) })
     }
 }
@@ -79,11 +79,11 @@ extension JSONObject: ExpressibleByDictionaryLiteral {
 extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
-    public init(stringLiteral value: String) { self = .string(value) }
-    public init(integerLiteral value: Int) { self = .number(String(value)) }
-    public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(arrayLiteral elements: JSON...) { self = .array(elements) }
-    public init(dictionaryLiteral elements: (String, JSON)...) {
+    init(stringLiteral value: String) { self = .string(value) }
+    init(integerLiteral value: Int) { self = .number(String(value)) }
+    init(booleanLiteral value: Bool) { self = .bool(value) }
+    init(arrayLiteral elements: JSON...) { self = .array(elements) }
+    init(dictionaryLiteral elements: (String, JSON)...) {
         self = .object(JSONObject(elements.map { (key: $0.0, value: $0.1) }))
     }
 }

@@ -1,7 +1,7 @@
 /// Why parsing failed, with the byte offset, so a client learns where its body went wrong.
-public struct JSONSyntaxError: Error, Equatable, Sendable {
-    public let offset: Int
-    public let reason: String
+struct JSONSyntaxError: Error, Equatable, Sendable {
+    let offset: Int
+    let reason: String
 }
 
 extension JSON {
@@ -9,21 +9,21 @@ extension JSON {
     /// input cannot overflow the stack.
     static let maxDepth = 256
 
-    public init(parsing bytes: some Collection<UInt8>) throws(JSONSyntaxError) {
+    init(parsing bytes: some Collection<UInt8>) throws(JSONSyntaxError) {
         let array = Array(bytes)
         var parser = JSONParser(bytes: array)
         self = try parser.parseDocument()
     }
 
     /// Compact encoding; the same bytes for the same value, so tests and logs can compare.
-    public func encoded() -> [UInt8] {
+    func encoded() -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         encode(into: &out)
         return out
     }
 
-    public func encode(into out: inout [UInt8]) {
+    func encode(into out: inout [UInt8]) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)

@@ -1,62 +1,95 @@
-/// Which fixes a model needs, keyed by model-name pattern. Kept as data so an operator can add a
-/// model with a JSON file instead of waiting for a release.
-public struct ModelRule: Equatable, Sendable {
+/// What a model needs, keyed by model-name pattern. Kept as data so an operator can add a model
+/// with a JSON file instead of waiting for a release.
+struct ModelRule: Equatable, Sendable {
     /// Globs on the model name, `*` matching any run of characters (`o1-mini-*` for snapshots).
-    public var patterns: [String]
-    public var fixes: [Fix]
+    var patterns: [String]
+    var fixes: [Fix]
+    /// Seconds the exchange may take, for models that think for many minutes; it only ever
+    /// raises `O1_PROXY_DEADLINE_SECONDS`.
+    var deadline: Double?
+    /// Reasoning summaries for this model, overriding `O1_PROXY_REASONING_SUMMARY`.
+    var summary: ReasoningSummary?
 
-    public init(patterns: [String], fixes: [Fix]) {
+    init(patterns: [String], fixes: [Fix], deadline: Double? = nil, summary: ReasoningSummary? = nil) {
         self.patterns = patterns
         self.fixes = fixes
+        self.deadline = deadline
+        self.summary = summary
     }
 
-    public func matches(_ model: String) -> Bool {
+    func matches(_ model: String) -> Bool {
         patterns.contains { glob($0, matches: model) }
     }
 }
 
-public struct RuleBook: Equatable, Sendable {
-    public var rules: [ModelRule]
+/// Which reasoning summary the Responses API is asked for (`reasoning.summary`), relayed to chat
+/// clients as `reasoning_content`; `off` asks for none.
+enum ReasoningSummary: String, Sendable, CaseIterable {
+    case off, auto, concise, detailed
+}
 
-    public init(rules: [ModelRule]) {
-        self.rules = rules
-    }
+struct RuleBook: Equatable, Sendable {
+    var rules: [ModelRule]
 
     /// The first matching rule wins: operator rules come first, so they override built-ins.
-    public func fixes(for model: String) -> [Fix] {
-        rules.first { $0.matches(model) }?.fixes ?? []
+    func rule(for model: String) -> ModelRule? {
+        rules.first { $0.matches(model) }
     }
 
-    /// What the reasoning models rejected at launch (see shared notes). `o1-*` snapshots are
-    /// listed by date prefix so that `o1-mini` and `o1-preview` never fall into the `o1` rule.
-    public static let builtIn = RuleBook(rules: [
+    /// What each family is confirmed to reject (the README's table says where each fact comes
+    /// from). What depends on the account (streaming and
+    /// summaries for unverified organizations) or is unconfirmed is left to learning. Order
+    /// matters: the Responses-only pro and codex models come before the `gpt-5` families they
+    /// would otherwise match, and `o1-*` snapshots are listed by date prefix so that `o1-mini`
+    /// and `o1-preview` never fall into the `o1` rule.
+    static let builtIn = RuleBook(rules: [
         ModelRule(
             patterns: ["o1-mini", "o1-mini-*", "o1-preview", "o1-preview-*"],
             fixes: [.mapRole("system", to: "user"), .mapRole("developer", to: "user"), .fakeStream, maxTokens]
                 + (sampling + ["n", "stop", "tools", "tool_choice", "functions", "function_call",
                                "parallel_tool_calls", "response_format", "reasoning_effort"]).map(Fix.drop)),
         ModelRule(
+            patterns: ["o1-pro", "o1-pro-*", "o3-pro", "o3-pro-*", "gpt-5-pro", "gpt-5-pro-*", "gpt-5.*-pro", "gpt-5.*-pro-*",
+                       "o3-deep-research", "o3-deep-research-*", "o4-mini-deep-research", "o4-mini-deep-research-*"],
+            fixes: [.useResponses] + sampling.map(Fix.drop),
+            deadline: 3600),
+        ModelRule(
+            patterns: ["codex-mini-latest", "*-codex", "*-codex-*"],
+            fixes: [.useResponses] + sampling.map(Fix.drop)),
+        ModelRule(
             patterns: ["o1", "o1-2*"],
             fixes: [.fakeStream, maxTokens] + (sampling + ["n", "parallel_tool_calls"]).map(Fix.drop)),
         ModelRule(
             patterns: ["o3-mini", "o3-mini-*"],
             fixes: [maxTokens] + (sampling + ["parallel_tool_calls", "stop"]).map(Fix.drop)),
+        ModelRule(
+            patterns: ["o3", "o3-2*", "o4-mini", "o4-mini-2*"],
+            fixes: [maxTokens] + ["temperature", "top_p"].map(Fix.drop)),
+        ModelRule(
+            patterns: ["gpt-5", "gpt-5-2*", "gpt-5-mini", "gpt-5-mini-*", "gpt-5-nano", "gpt-5-nano-*"],
+            fixes: [maxTokens] + ["temperature", "top_p", "logprobs", "top_logprobs"].map(Fix.drop)),
+        ModelRule(
+            patterns: ["gpt-5.*"],
+            fixes: [maxTokens]),
     ])
 
     private static let maxTokens = Fix.rename("max_tokens", to: "max_completion_tokens")
     private static let sampling = ["temperature", "top_p", "presence_penalty", "frequency_penalty",
                                    "logprobs", "top_logprobs", "logit_bias"]
 
+    static let fileKeys = ["match", "api", "stream", "roles", "drop", "rename", "deadline", "summary"]
+
     /// Reads an operator's rules file:
-    /// `{"rules":[{"match":["o4-*"],"stream":"faked","roles":{"system":"user"},"drop":["temperature"],
-    /// "rename":{"max_tokens":"max_completion_tokens"}}]}`.
-    public static func parse(_ bytes: [UInt8]) throws(ConfigError) -> [ModelRule] {
+    /// `{"rules":[{"match":["o4-*"],"api":"responses","stream":"faked","roles":{"system":"user"},
+    /// "drop":["temperature"],"rename":{"max_tokens":"max_completion_tokens"},"deadline":1800,
+    /// "summary":"auto"}]}`.
+    static func parse(_ bytes: [UInt8]) throws(ConfigError) -> [ModelRule] {
         let document: JSON
         do { document = try JSON(parsing: bytes) } catch { throw ConfigError("rules file is not JSON: \(error.reason) at byte \(error.offset)") }
         guard let entries = document["rules"]?.array else { throw ConfigError("rules file needs a \"rules\" array") }
         return try entries.enumerated().map { (i, entry) throws(ConfigError) in
             guard let object = entry.object else { throw ConfigError("rules[\(i)] is not an object") }
-            for key in object.keys where !["match", "stream", "roles", "drop", "rename"].contains(key) {
+            for key in object.keys where !fileKeys.contains(key) {
                 throw ConfigError("rules[\(i)] has unknown key \"\(key)\"")
             }
             guard let patterns = object["match"]?.array?.compactMap(\.string), !patterns.isEmpty,
@@ -64,6 +97,11 @@ public struct RuleBook: Equatable, Sendable {
                 throw ConfigError("rules[\(i)].match must be a non-empty array of strings")
             }
             var fixes: [Fix] = []
+            switch object["api"] {
+            case nil, .string("chat")?: break
+            case .string("responses")?: fixes.append(.useResponses)
+            default: throw ConfigError("rules[\(i)].api must be \"chat\" or \"responses\"")
+            }
             switch object["stream"] {
             case nil, .string("native")?: break
             case .string("faked")?: fixes.append(.fakeStream)
@@ -77,7 +115,21 @@ public struct RuleBook: Equatable, Sendable {
                 }
                 fixes += keys.map(Fix.drop)
             }
-            return ModelRule(patterns: patterns, fixes: fixes)
+            var deadline: Double?
+            if let value = object["deadline"] {
+                guard case .number(let text) = value, let seconds = Double(text), seconds >= 1, seconds <= 604_800 else {
+                    throw ConfigError("rules[\(i)].deadline must be a number of seconds from 1 to 604800")
+                }
+                deadline = seconds
+            }
+            var summary: ReasoningSummary?
+            if let value = object["summary"] {
+                guard let text = value.string, let parsed = ReasoningSummary(rawValue: text) else {
+                    throw ConfigError("rules[\(i)].summary must be one of \(ReasoningSummary.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                summary = parsed
+            }
+            return ModelRule(patterns: patterns, fixes: fixes, deadline: deadline, summary: summary)
         }
     }
 
@@ -88,6 +140,25 @@ public struct RuleBook: Equatable, Sendable {
             guard let to = field.value.string else { throw ConfigError("\(name).\(field.key) must be a string") }
             return (field.key, to)
         }
+    }
+}
+
+extension ModelRule {
+    /// This rule as an entry of a rules file, so that what `o1-proxy rules` prints (a learned
+    /// entry included) can be pasted into one.
+    var fileEntry: JSONObject {
+        var entry: JSONObject = ["match": .array(patterns.map(JSON.string))]
+        if fixes.contains(.useResponses) { entry["api"] = "responses" }
+        if fixes.contains(.fakeStream) { entry["stream"] = "faked" }
+        let roles = fixes.compactMap { if case .mapRole(let from, let to) = $0 { (key: from, value: JSON.string(to)) } else { nil } }
+        if !roles.isEmpty { entry["roles"] = .object(JSONObject(roles)) }
+        let drops = fixes.compactMap { if case .drop(let key) = $0 { JSON.string(key) } else { nil } }
+        if !drops.isEmpty { entry["drop"] = .array(drops) }
+        let renames = fixes.compactMap { if case .rename(let from, let to) = $0 { (key: from, value: JSON.string(to)) } else { nil } }
+        if !renames.isEmpty { entry["rename"] = .object(JSONObject(renames)) }
+        if let deadline { entry["deadline"] = .number(deadline == deadline.rounded() ? String(Int(deadline)) : String(deadline)) }
+        if let summary { entry["summary"] = .string(summary.rawValue) }
+        return entry
     }
 }
 

@@ -10,19 +10,19 @@ final class UpstreamCall: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     private let mailbox: Mailbox
     private var task: URLSessionDataTask?
 
-    /// Builds the request for `path` (what follows `/v1` on the proxy) with the client's
+    /// Builds the request for `pathAndQuery` (what follows `/v1` on the proxy) with the client's
     /// end-to-end headers, and starts it.
-    init(config: Config, method: String, pathAndQuery: String, clientHeaders: [(name: String, value: String)],
-         body: [UInt8], mailbox: Mailbox) {
+    init(config: Config, method: String, pathAndQuery: String, clientHeaders: HTTPFields, body: [UInt8], mailbox: Mailbox) {
         self.mailbox = mailbox
         super.init()
-        var request = URLRequest(url: URL(string: config.baseURL.absoluteString + pathAndQuery) ?? config.baseURL)
+        let base = config.upstream.baseURL
+        var request = URLRequest(url: URL(string: base.absoluteString + pathAndQuery) ?? base)
         request.httpMethod = method
-        for (name, value) in clientHeaders where !hopHeaders.contains(name.lowercased()) {
+        for (name, value) in clientHeaders.removing(NotForwarded.any) {
             request.addValue(value, forHTTPHeaderField: name)
         }
-        if let authorization = Self.authorization(config: config, clientHeaders: clientHeaders) {
-            request.setValue(authorization, forHTTPHeaderField: "Authorization")
+        for (name, value) in Self.credentials(config: config, clientHeaders: clientHeaders) {
+            request.setValue(value, forHTTPHeaderField: name)
         }
         if !body.isEmpty || method == "POST" {
             request.httpBody = Data(body)
@@ -38,12 +38,26 @@ final class UpstreamCall: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         task?.resume()
     }
 
-    /// The configured key replaces whatever the client sent. Without one, each user brings a
-    /// key: the client's header goes on, except when it only carried the proxy's own token.
-    static func authorization(config: Config, clientHeaders: [(name: String, value: String)]) -> String? {
-        if let key = config.apiKey { return "Bearer \(key)" }
-        if config.clientToken != nil { return nil }
-        return clientHeaders.first { $0.name.lowercased() == "authorization" }?.value
+    /// The configured key replaces whatever the client sent, in the header its upstream reads.
+    /// Without one, each user brings a key: the client's own goes on, except when it only
+    /// carried the proxy's token.
+    static func credentials(config: Config, clientHeaders: HTTPFields) -> HTTPFields {
+        switch (config.upstream.kind, config.upstream.key) {
+        case (.openAI, let key?):
+            return [("Authorization", "Bearer \(key)")]
+        case (.azure, let key?):
+            return [("api-key", key)]
+        case (_, nil) where config.clientToken != nil:
+            return []
+        case (.openAI, nil):
+            return clientHeaders["authorization"].map { [("Authorization", $0)] } ?? []
+        case (.azure, nil):
+            // An Azure key of the client's own, or a Microsoft Entra ID bearer token.
+            var fields = HTTPFields()
+            if let key = clientHeaders["api-key"] { fields.append("api-key", key) }
+            if let token = clientHeaders["authorization"] { fields.append("Authorization", token) }
+            return fields
+        }
     }
 
     func cancel() {
@@ -52,16 +66,19 @@ final class UpstreamCall: NSObject, URLSessionDataDelegate, @unchecked Sendable 
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
                     completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
-        if let http = response as? HTTPURLResponse { mailbox.post(.response(http)) }
+        if let http = response as? HTTPURLResponse {
+            mailbox.post(.upstream(.head(status: http.statusCode, headers: http.forwardableHeaders,
+                                         contentType: http.value(forHTTPHeaderField: "Content-Type"))))
+        }
         completionHandler(.allow)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        mailbox.post(.data(data))
+        mailbox.post(.upstream(.body([UInt8](data))))
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        mailbox.post(.finished(error))
+        mailbox.post(.upstream(.finished(failure: error.map(describeTransportError))))
         session.finishTasksAndInvalidate()
     }
 
@@ -74,18 +91,14 @@ final class UpstreamCall: NSObject, URLSessionDataDelegate, @unchecked Sendable 
 }
 
 extension HTTPURLResponse {
-    /// Headers worth passing to the client: not hop-by-hop, not about an encoding URLSession
-    /// has already undone.
-    var forwardableHeaders: [(name: String, value: String)] {
-        allHeaderFields.compactMap { key, value in
-            guard let name = key as? String, let value = value as? String, !hopHeaders.contains(name.lowercased()),
-                  name.lowercased() != "content-type" else { return nil }
+    /// Headers worth passing to the client: what describes the message, in a stable order;
+    /// the content type is set by whoever frames the reply.
+    var forwardableHeaders: HTTPFields {
+        HTTPFields(allHeaderFields.compactMap { key, value in
+            guard let name = key as? String, let value = value as? String, !NotForwarded.any.contains(name),
+                  !same(name, "content-type") else { return nil }
             return (name, value)
-        }.sorted { $0.name.lowercased() < $1.name.lowercased() }
-    }
-
-    var contentType: String? {
-        value(forHTTPHeaderField: "Content-Type")
+        }.sorted { $0.name.lowercased() < $1.name.lowercased() })
     }
 }
 

@@ -13,11 +13,16 @@ private let sent: JSONObject = {
     return try! JSON(parsing: Array(source.utf8)).object!
 }()
 
-private func fix(param: String?, code: String? = "unsupported_parameter", body: JSONObject = sent, applied: [Fix] = []) -> Fix? {
-    Adaptation.fix(for: errorBody(param: param, code: code), sent: body, applied: applied)
+private func fix(param: String?, code: String? = "unsupported_parameter", body: JSONObject = sent, api: UpstreamAPI = .chat,
+                 applied: [Fix] = []) -> Fix? {
+    Learning.fix(status: 400, body: errorBody(param: param, code: code), sent: body, api: api, applied: applied)
 }
 
-@Suite struct AdaptationTests {
+private func learned(_ body: String, status: Int = 400, api: UpstreamAPI = .chat, sent: JSONObject = sent, applied: [Fix] = []) -> Fix? {
+    Learning.fix(status: status, body: bytes(body), sent: sent, api: api, applied: applied)
+}
+
+@Suite struct LearningTests {
     @Test func maxTokensIsRenamed() {
         #expect(fix(param: "max_tokens") == .rename("max_tokens", to: "max_completion_tokens"))
         #expect(fix(param: "max_tokens", code: "unsupported_value") == .rename("max_tokens", to: "max_completion_tokens"))
@@ -38,9 +43,8 @@ private func fix(param: String?, code: String? = "unsupported_parameter", body: 
 
     @Test func mappedRoleAppliesToEveryMessageWithThatRole() throws {
         let request = try ChatRequest(parsing: bytes(#"{"model":"o9","messages":[{"role":"system"},{"role":"user"},{"role":"system"}]}"#))
-        let learned = try #require(Adaptation.fix(for: errorBody(param: "messages[0].role", code: "unsupported_value"),
-                                                  sent: request.body, applied: []))
-        let body = request.upstreamBody(applying: [learned])
+        let learned = try #require(fix(param: "messages[0].role", code: "unsupported_value", body: request.body))
+        let body = [learned].applied(to: request.body)
         #expect(body["messages"]?.array?.map { $0["role"]?.string } == ["user", "user", "user"])
     }
 
@@ -67,9 +71,8 @@ private func fix(param: String?, code: String? = "unsupported_parameter", body: 
 
     @Test func learnedDropRemovesTheKey() throws {
         let request = try ChatRequest(parsing: bytes(#"{"model":"o9","messages":[{"role":"user"}],"top_p":1,"user":"u"}"#))
-        let learned = try #require(Adaptation.fix(for: errorBody(param: "top_p", code: "unsupported_parameter"),
-                                                  sent: request.body, applied: []))
-        #expect(request.upstreamBody(applying: [learned]).keys == ["model", "messages", "user"])
+        let learned = try #require(fix(param: "top_p", body: request.body))
+        #expect([learned].applied(to: request.body).keys == ["model", "messages", "user"])
     }
 
     @Test(arguments: ["invalid_value", "missing_required_parameter", "invalid_type", "rate_limit_exceeded", ""])
@@ -116,14 +119,67 @@ private func fix(param: String?, code: String? = "unsupported_parameter", body: 
         for body in ["", "not json", "{}", #"{"error":"bad"}"#, #"{"error":{"code":"unsupported_parameter"}}"#,
                      #"{"error":{"param":null,"code":"unsupported_parameter"}}"#,
                      #"{"error":{"param":5,"code":"unsupported_parameter"}}"#, #"[{"error":{}}]"#] {
-            #expect(Adaptation.fix(for: bytes(body), sent: sent, applied: []) == nil, "\(body)")
+            #expect(learned(body) == nil, "\(body)")
         }
     }
 
     @Test func realOpenAIErrorBodies() {
         let maxTokens = #"{"error":{"message":"Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.","type":"invalid_request_error","param":"max_tokens","code":"unsupported_parameter"}}"#
-        #expect(Adaptation.fix(for: bytes(maxTokens), sent: sent, applied: []) == .rename("max_tokens", to: "max_completion_tokens"))
+        #expect(learned(maxTokens) == .rename("max_tokens", to: "max_completion_tokens"))
         let streamOptions = #"{"error":{"message":"The 'stream_options' parameter is only allowed when 'stream' is enabled.","type":"invalid_request_error","param":"stream_options","code":null}}"#
-        #expect(Adaptation.fix(for: bytes(streamOptions), sent: sent, applied: []) == .drop("stream_options"))
+        #expect(learned(streamOptions) == .drop("stream_options"))
+        let unverified = #"{"error":{"message":"Your organization must be verified to stream this model. Please go to: https://platform.openai.com/settings/organization/general and click on Verify Organization. If you just verified, it can take up to 15 minutes for access to propagate.","type":"invalid_request_error","param":"stream","code":"unsupported_value"}}"#
+        #expect(learned(unverified) == .fakeStream)
+        #expect(learned(unverified, api: .responses) == .fakeStream)
+    }
+
+    // MARK: the Responses API
+
+    static let notAChatModel = #"{"error":{"message":"This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?","type":"invalid_request_error","param":"model","code":null}}"#
+    static let onlyResponses = #"{"error":{"message":"This model is only supported in v1/responses and not in v1/chat/completions.","type":"invalid_request_error","param":"model","code":null}}"#
+    static let toolsWithReasoning = #"{"error":{"message":"Function tools with reasoning_effort are not supported for gpt-5.4 in /v1/chat/completions. Please use /v1/responses instead.","type":"invalid_request_error","param":"reasoning_effort","code":null}}"#
+
+    @Test(arguments: [(notAChatModel, 404), (onlyResponses, 404), (toolsWithReasoning, 400)])
+    func chatRefusalsLeadToTheResponsesAPI(_ body: String, _ status: Int) {
+        #expect(learned(body, status: status) == .useResponses)
+        // Once there, the same answer teaches nothing more: it is passed on.
+        #expect(learned(body, status: status, api: .responses) == nil)
+        #expect(learned(body, status: status, applied: [.useResponses]) == nil)
+    }
+
+    @Test func otherNotFoundsAreNotLearned() {
+        let missing = #"{"error":{"message":"The model `o9-nope` does not exist or you do not have access to it.","type":"invalid_request_error","param":null,"code":"model_not_found"}}"#
+        #expect(learned(missing, status: 404) == nil)
+        let wrongStatus = Self.onlyResponses
+        #expect(learned(wrongStatus, status: 400) == nil)
+        #expect(learned(wrongStatus, status: 500) == nil)
+        #expect(learned(#"{"error":{"message":"reasoning_effort must be low","type":"invalid_request_error","param":"reasoning_effort","code":null}}"#) == nil)
+    }
+
+    /// On the Responses API the upstream names parameters as it saw them: nested ones by path.
+    @Test func responsesParametersAreDroppedByPath() {
+        let body: JSONObject = ["model": "o1-pro", "input": [["type": "message", "role": "developer", "content": "D"]],
+                                "reasoning": ["effort": "low", "summary": "auto"], "max_output_tokens": 100, "top_logprobs": 2]
+        let summaryRefused = #"{"error":{"message":"Your organization must be verified to generate reasoning summaries. Please go to: https://platform.openai.com/settings/organization/general and click on Verify Organization. If you just verified, it can take up to 15 minutes for access to propagate.","type":"invalid_request_error","param":"reasoning.summary","code":"unsupported_value"}}"#
+        #expect(learned(summaryRefused, api: .responses, sent: body) == .drop("reasoning.summary"))
+        #expect(fix(param: "reasoning.effort", code: "unsupported_value", body: body, api: .responses) == .drop("reasoning.effort"))
+        #expect(fix(param: "max_output_tokens", body: body, api: .responses) == .drop("max_output_tokens"))
+        #expect(fix(param: "top_logprobs", code: "unknown_parameter", body: body, api: .responses) == .drop("top_logprobs"))
+        #expect(fix(param: "input[0].role", code: "unsupported_value", body: body, api: .responses) == .mapRole("developer", to: "user"))
+        #expect(fix(param: "input", body: body, api: .responses) == nil)
+        #expect(fix(param: "reasoning.missing", body: body, api: .responses) == nil)
+    }
+
+    @Test func onlyFixesARejectionCanTeachAreKept() {
+        #expect(Learning.canLearn(.drop("temperature")))
+        #expect(Learning.canLearn(.drop("reasoning.summary")))
+        #expect(Learning.canLearn(.rename("max_tokens", to: "max_completion_tokens")))
+        #expect(Learning.canLearn(.mapRole("developer", to: "user")))
+        #expect(Learning.canLearn(.fakeStream))
+        #expect(Learning.canLearn(.useResponses))
+        #expect(!Learning.canLearn(.drop("messages")))
+        #expect(!Learning.canLearn(.drop("model")))
+        #expect(!Learning.canLearn(.rename("temperature", to: "seed")))
+        #expect(!Learning.canLearn(.mapRole("user", to: "system")))
     }
 }

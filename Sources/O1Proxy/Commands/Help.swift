@@ -1,4 +1,4 @@
-public let o1ProxyVersion = "0.1.0"
+public let o1ProxyVersion = "0.2.0"
 
 public var helpText: String {
     let width = Config.knobs.map(\.name.count).max() ?? 0
@@ -6,9 +6,11 @@ public var helpText: String {
         "  " + knob.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + "[\(knob.value)] " + knob.meaning
     }
     return """
-    o1-proxy \(o1ProxyVersion): OpenAI reasoning models (o1, o1-mini, o3-mini, ...) for any chat client.
+    o1-proxy \(o1ProxyVersion): OpenAI reasoning models (o1, o3, gpt-5, o1-pro, ...) for any chat client.
 
     Usage: o1-proxy             serve ONE HTTP/1.1 exchange on stdin/stdout, then exit
+           o1-proxy rules [--state DIR] [--forget MODEL | --all]
+                                the rules in effect and what was learned; forget what was learned
            o1-proxy --help | --version
 
     Run it from an inetd-style listener, one process per connection:
@@ -19,6 +21,7 @@ public var helpText: String {
     \(knobs.joined(separator: "\n"))
 
     The key is read from the systemd credential '\(Config.credentialName)' ($CREDENTIALS_DIRECTORY),
-    else from OPENAI_API_KEY. One log entry per exchange goes to the journal (or stderr).
+    else from OPENAI_API_KEY ('\(Config.azureCredentialName)' and AZURE_OPENAI_API_KEY for Azure).
+    One log entry per exchange goes to the journal (or stderr).
     """
 }

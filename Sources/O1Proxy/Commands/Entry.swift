@@ -1,0 +1,56 @@
+import Foundation
+
+/// `o1-proxy` with no arguments, as inetd and systemd run it: one exchange on stdin/stdout,
+/// then its journal entry.
+public func serveOneExchange(environment: [String: String]) {
+    let config = Result { () throws(ConfigError) in try Config.from(environment: environment, readFile: readFile) }
+    let exchange = Exchange(client: ClientConnection(), config: config)
+    let record = exchange.run()
+    Journal(environment: environment).log(record, masking: exchange.secrets)
+}
+
+/// `o1-proxy rules ...`; returns the exit status.
+public func runRules(arguments: [String], environment: [String: String]) -> Int32 {
+    guard let (action, state) = RulesCommand.parse(arguments) else {
+        FileHandle.standardError.write(Data((RulesCommand.usage + "\n").utf8))
+        return 2
+    }
+    var environment = environment
+    if let state { environment["STATE_DIRECTORY"] = state }
+    let config: Config
+    do {
+        config = try Config.from(environment: environment, readFile: readFile)
+    } catch {
+        FileHandle.standardError.write(Data("o1-proxy rules: \(error)\n".utf8))
+        return 1
+    }
+    let file = LearnedFixesFile(directory: config.stateDirectory, lifetime: config.learnedDays * 86_400)
+    func report(_ text: String, status: Int32 = 0) -> Int32 {
+        if let warning = file.warning {
+            FileHandle.standardError.write(Data("o1-proxy rules: \(warning)\n".utf8))
+            return 1
+        }
+        print(text, terminator: "")
+        return status
+    }
+    switch action {
+    case .show:
+        let learned = file.all()
+        let operatorRules = Array(config.rules.rules.dropLast(RuleBook.builtIn.rules.count))
+        return report(RulesCommand.render(operatorRules: operatorRules, rulesFile: environment["O1_PROXY_RULES"].flatMap { $0.isEmpty ? nil : $0 },
+                                          learned: learned, statePath: file.path, lifetime: file.lifetime,
+                                          now: ExchangeRecord.wallClock()))
+    case .forget(let model):
+        guard file.path != nil else { return report("nothing is kept without a state directory\n", status: 1) }
+        let forgot = file.update { $0.forget(model) } ?? false
+        return report(forgot ? "forgot what was learned for \(model)\n" : "nothing was learned for \(model)\n", status: forgot ? 0 : 1)
+    case .forgetAll:
+        guard file.path != nil else { return report("nothing is kept without a state directory\n", status: 1) }
+        file.update { $0.forgetAll() }
+        return report("forgot everything learned\n")
+    }
+}
+
+private func readFile(_ path: String) throws -> [UInt8] {
+    try Array(Data(contentsOf: URL(fileURLWithPath: path)))
+}

@@ -1,0 +1,80 @@
+/// `o1-proxy rules`: the rule table in effect (the operator's rules file, the built-in rules,
+/// what exchanges learned and when), each entry in the rules-file format, so that a learned
+/// entry can be pasted into a rule and kept for good; `--forget` drops learned entries.
+enum RulesCommand {
+    static let usage = """
+        Usage: o1-proxy rules [--state DIR] [--forget MODEL | --all]
+          prints the rules in effect; --forget drops what was learned for MODEL (--all: for every model)
+          --state DIR   the state directory (default: $STATE_DIRECTORY; the service's, under
+                        DynamicUser=, is /var/lib/private/o1-proxy)
+        """
+
+    enum Action: Equatable {
+        case show
+        case forget(String)
+        case forgetAll
+    }
+
+    /// Parses the arguments after `rules`.
+    static func parse(_ arguments: [String]) -> (action: Action, state: String?)? {
+        var action = Action.show
+        var state: String?
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
+            switch argument {
+            case "--state":
+                guard let directory = rest.popFirst() else { return nil }
+                state = directory
+            case "--forget":
+                guard action == .show, let model = rest.popFirst() else { return nil }
+                action = .forget(model)
+            case "--all":
+                guard action == .show else { return nil }
+                action = .forgetAll
+            default:
+                return nil
+            }
+        }
+        return (action, state)
+    }
+
+    /// The table as text: comment lines saying where each part comes from, one rules-file
+    /// entry per line.
+    static func render(operatorRules: [ModelRule], rulesFile: String?, learned: LearnedFixes, statePath: String?,
+                       lifetime: Double, now: Double) -> String {
+        var lines = ["# The first rule whose pattern matches a model decides its fixes; what was learned for",
+                     "# that exact model applies on top. Each line is an entry of a rules file (O1_PROXY_RULES)."]
+        if let rulesFile {
+            lines.append("# From \(rulesFile):")
+            lines += operatorRules.map(line)
+        }
+        lines.append("# Built in:")
+        lines += RuleBook.builtIn.rules.map(line)
+        guard let statePath else {
+            lines.append("# Learned: nothing is kept (no STATE_DIRECTORY).")
+            return lines.joined(separator: "\n") + "\n"
+        }
+        lines.append("# Learned from upstream rejections (\(statePath)), each applied for \(days(lifetime)) after it was first learned:")
+        if learned.entries.isEmpty { lines.append("#   nothing yet") }
+        for entry in learned.entries.sorted(by: { $0.model < $1.model }) {
+            let left = entry.learned + lifetime - now
+            let state = left > 0 ? "expires in \(days(left))" : "expired, no longer applied"
+            lines.append("# \(entry.model): learned \(days(now - entry.learned)) ago (\(ExchangeRecord.iso8601(entry.learned))), "
+                + "last confirmed \(days(now - entry.confirmed)) ago; \(state)")
+            lines.append(line(ModelRule(patterns: [entry.model], fixes: entry.fixes)))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func line(_ rule: ModelRule) -> String {
+        String(decoding: JSON.object(rule.fileEntry).encoded(), as: UTF8.self)
+    }
+
+    /// A duration in the unit that reads best.
+    static func days(_ seconds: Double) -> String {
+        let seconds = max(0, seconds)
+        if seconds < 3600 { return "\(Int(seconds / 60)) min" }
+        if seconds < 2 * 86_400 { return "\(Int(seconds / 3600)) h" }
+        return "\(Int(seconds / 86_400)) days"
+    }
+}

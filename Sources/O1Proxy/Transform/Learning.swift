@@ -1,0 +1,72 @@
+/// Learning from a rejection: when the upstream answers that a model refuses a parameter, a
+/// value, a role, streaming, or chat completions altogether, the proxy can often tell which
+/// `Fix` makes the same request acceptable. This is what lets a model released tomorrow work on
+/// its first request, before anyone writes a rule for it.
+enum Learning {
+    static let fixableCodes: Set<String> = ["unsupported_parameter", "unsupported_value", "unknown_parameter"]
+
+    /// The fix for an upstream rejection (`status`, error `body`) of `sent`, the body the
+    /// upstream saw on `api`; `nil` when the rejection is not one the proxy can repair, or when
+    /// the fix was already applied (so a stubborn upstream cannot loop it).
+    static func fix(status: Int, body: [UInt8], sent: JSONObject, api: UpstreamAPI, applied: [Fix]) -> Fix? {
+        guard status == 400 || status == 404, let error = try? JSON(parsing: body)["error"],
+              let param = error["param"]?.string else { return nil }
+        let message = error["message"]?.string ?? ""
+        let fix: Fix?
+        if api == .chat, servedOnlyByResponses(status: status, param: param, message: message) {
+            fix = .useResponses
+        } else if status == 400, error["code"]?.string.map(fixableCodes.contains) ?? false || param == "stream_options" {
+            fix = repair(param, in: sent)
+        } else {
+            fix = nil
+        }
+        guard let fix, !applied.contains(fix) else { return nil }
+        return fix
+    }
+
+    /// Whether `fix` is one a rejection can teach: what the learned-state file may hold.
+    static func canLearn(_ fix: Fix) -> Bool {
+        switch fix {
+        case .drop(let key): !essentialKeys.contains(key)
+        case .rename(let from, let to): from == "max_tokens" && to == "max_completion_tokens"
+        case .mapRole(_, let to): to == "user"
+        case .fakeStream, .useResponses: true
+        }
+    }
+
+    /// The two 404 wordings for models chat completions does not serve, and the 400 that sends
+    /// function tools with reasoning to the Responses API.
+    private static func servedOnlyByResponses(status: Int, param: String, message: String) -> Bool {
+        switch (status, param) {
+        case (404, "model"): message.contains("v1/responses") || message.contains("not a chat model")
+        case (400, "reasoning_effort"): message.contains("/v1/responses")
+        default: false
+        }
+    }
+
+    private static func repair(_ param: String, in sent: JSONObject) -> Fix? {
+        switch param {
+        case "stream":
+            return sent["stream"]?.bool == true ? .fakeStream : nil
+        case "max_tokens":
+            return sent["max_tokens"] != nil ? .rename("max_tokens", to: "max_completion_tokens") : nil
+        case _ where essentialKeys.contains(param):
+            return nil
+        default:
+            if let role = role(named: param, in: sent) {
+                return role == "user" ? nil : .mapRole(role, to: "user")
+            }
+            return sent.value(at: param) != nil ? .drop(param) : nil
+        }
+    }
+
+    /// `messages[3].role` (chat) or `input[3].role` (Responses) → that item's role in the body sent.
+    private static func role(named param: String, in body: JSONObject) -> String? {
+        for list in ["messages", "input"] where param.hasPrefix(list + "[") && param.hasSuffix("].role") {
+            guard let index = Int(param.dropFirst(list.count + 1).dropLast("].role".count)),
+                  let items = body[list]?.array, items.indices.contains(index) else { return nil }
+            return items[index]["role"]?.string
+        }
+        return nil
+    }
+}

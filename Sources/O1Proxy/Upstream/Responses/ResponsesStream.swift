@@ -1,0 +1,112 @@
+extension Responses {
+    /// Translates a Responses event stream (`event:` + `data:` lines, no `[DONE]`) into the chat
+    /// completions stream a chat client reads, event by event as they arrive: the role delta
+    /// when the response is created, content, refusal and reasoning-summary deltas, tool-call
+    /// deltas with dense indices 0, 1, 2 (`id`, `type` and `name` on a call's first delta), a
+    /// finish chunk with the real `finish_reason`, the usage chunk when the client asked for
+    /// it, and the proxy's own `data: [DONE]`. A failed response or an `error` event becomes an
+    /// error event instead.
+    struct StreamTranslator: O1Proxy.StreamTranslator {
+        let includeUsage: Bool
+        private var splitter = EventSplitter()
+        private(set) var ending: StreamEnding?
+        private(set) var usage: Usage?
+        /// What every chunk repeats, from `response.created`.
+        private var id: JSON = ""
+        private var created: JSON = 0
+        private var model: JSON = .null
+        private var startedChoice = false
+        /// A function call's `item_id` → its index among the tool calls (Responses numbers its
+        /// output items with gaps; chat clients index calls densely).
+        private var callIndex: [String: Int] = [:]
+        /// Separates summary parts as the whole answer joins them.
+        private var lastSummaryPart: (item: String, index: Int)?
+
+        init(includeUsage: Bool) {
+            self.includeUsage = includeUsage
+        }
+
+        mutating func feed(_ bytes: [UInt8]) -> [UInt8] {
+            guard ending == nil else { return [] }
+            let events = splitter.feed(bytes)
+            var out: [UInt8] = []
+            for range in events.ranges {
+                guard let event = try? JSON(parsing: events.data(of: range)), let type = event["type"]?.string else { continue }
+                translate(type, event, into: &out)
+                if ending != nil { break }
+            }
+            return out
+        }
+
+        private mutating func translate(_ type: String, _ event: JSON, into out: inout [UInt8]) {
+            switch type {
+            case "response.created", "response.in_progress":
+                if let response = event["response"]?.object { remember(response) }
+                if !startedChoice {
+                    startedChoice = true
+                    delta(["role": "assistant", "content": "", "refusal": .null], into: &out)
+                }
+            case "response.output_text.delta":
+                if let text = event["delta"], text != "" { delta(["content": text], into: &out) }
+            case "response.refusal.delta":
+                if let text = event["delta"], text != "" { delta(["refusal": text], into: &out) }
+            case "response.reasoning_summary_text.delta":
+                guard let text = event["delta"]?.string, !text.isEmpty else { return }
+                let part = (item: event["item_id"]?.string ?? "", index: event["summary_index"]?.int ?? 0)
+                let separator = lastSummaryPart.map { $0 != part } ?? false ? "\n\n" : ""
+                lastSummaryPart = part
+                delta(["reasoning_content": .string(separator + text)], into: &out)
+            case "response.output_item.added":
+                guard let item = event["item"], item["type"] == "function_call" else { return }
+                let index = callIndex.count
+                callIndex[item["id"]?.string ?? "#\(index)"] = index
+                delta(["tool_calls": [["index": .number(String(index)), "id": item["call_id"] ?? .null, "type": "function",
+                                       "function": ["name": item["name"] ?? .null, "arguments": ""]]]], into: &out)
+            case "response.function_call_arguments.delta":
+                guard let index = callIndex[event["item_id"]?.string ?? ""], let arguments = event["delta"], arguments != "" else { return }
+                delta(["tool_calls": [["index": .number(String(index)), "function": ["arguments": arguments]]]], into: &out)
+            case "response.completed", "response.incomplete":
+                let response = event["response"]?.object ?? JSONObject()
+                remember(response)
+                usage = Usage(responses: response["usage"])
+                delta([:], finish: .string(finishReason(response, calledTools: !callIndex.isEmpty)), into: &out)
+                if includeUsage {
+                    FakeStream.event(.object(chunk(choices: [], usage: usage?.chat ?? .null)), into: &out)
+                }
+                out += FakeStream.done
+                ending = .completed
+            case "response.failed":
+                let error = failure(event["response"]?["error"])
+                out += FakeStream.errorEvent(error)
+                usage = Usage(responses: event["response"]?["usage"])
+                ending = .failed(error.message)
+            case "error":
+                let error = APIError(status: 502, message: event["message"]?.string ?? "The upstream stream failed.",
+                                     type: "upstream_error", param: event["param"]?.string, code: event["code"]?.string)
+                out += FakeStream.errorEvent(error)
+                ending = .failed(error.message)
+            default:
+                break
+            }
+        }
+
+        private mutating func remember(_ response: JSONObject) {
+            if let value = response["id"] { id = value }
+            if let value = response["created_at"] { created = Responses.created(value) }
+            if let value = response["model"] { model = value }
+        }
+
+        /// A chunk as chat completions sends it; with usage asked for, every chunk has the key.
+        private func chunk(choices: JSON, usage: JSON = .null) -> JSONObject {
+            var chunk: JSONObject = ["id": id, "object": "chat.completion.chunk", "created": created, "model": model,
+                                     "choices": choices]
+            if includeUsage { chunk["usage"] = usage }
+            return chunk
+        }
+
+        private func delta(_ delta: JSONObject, finish: JSON = .null, into out: inout [UInt8]) {
+            let choice: JSON = ["index": 0, "delta": .object(delta), "logprobs": .null, "finish_reason": finish]
+            FakeStream.event(.object(chunk(choices: [choice])), into: &out)
+        }
+    }
+}
