@@ -185,4 +185,47 @@ private func configError(_ env: [String: String], files: [String: String] = [:])
         let error = configError(["O1_PROXY_RULES": "/r"], files: ["/r": #"{"rules":[{"match":"o1"}]}"#])
         #expect(error?.description.contains("match") == true)
     }
+
+    // MARK: Azure OpenAI, summaries, state
+
+    @Test func azureEndpointAndKey() throws {
+        let c = try config(["AZURE_OPENAI_ENDPOINT": "https://res.openai.azure.com/", "AZURE_OPENAI_API_KEY": "azk-1"])
+        #expect(c.upstream == Upstream(kind: .azure, baseURL: URL(string: "https://res.openai.azure.com/openai/v1")!, key: "azk-1"))
+        #expect(c.secrets == ["azk-1"])
+        let fromCredential = try config(["AZURE_OPENAI_ENDPOINT": "https://res.openai.azure.com", "OPENAI_API_KEY": "sk-not-this",
+                                         "CREDENTIALS_DIRECTORY": "/c"], files: ["/c/azure-openai-api-key": "azk-2\n"])
+        #expect(fromCredential.upstream.key == "azk-2")
+        #expect(configError(["AZURE_OPENAI_ENDPOINT": "https://a", "OPENAI_BASE_URL": "https://b"])?.description.contains("not both") == true)
+        #expect(configError(["AZURE_OPENAI_ENDPOINT": "res.openai.azure.com"]) != nil)
+    }
+
+    /// The configured key goes in the header its upstream reads; without one the client's own
+    /// credentials go on, unless they only carried the proxy's token.
+    @Test func upstreamCredentials() throws {
+        let client: HTTPFields = [("Authorization", "Bearer client"), ("api-key", "client-azure")]
+        func credentials(_ env: [String: String]) throws -> [String] {
+            UpstreamCall.credentials(config: try config(env), clientHeaders: client).map { "\($0.name): \($0.value)" }
+        }
+        #expect(try credentials(["OPENAI_API_KEY": "sk-1"]) == ["Authorization: Bearer sk-1"])
+        #expect(try credentials([:]) == ["Authorization: Bearer client"])
+        #expect(try credentials(["O1_PROXY_TOKEN": "t"]) == [])
+        #expect(try credentials(["AZURE_OPENAI_ENDPOINT": "https://r", "AZURE_OPENAI_API_KEY": "azk"]) == ["api-key: azk"])
+        #expect(try credentials(["AZURE_OPENAI_ENDPOINT": "https://r"]) == ["api-key: client-azure", "Authorization: Bearer client"])
+        #expect(try credentials(["AZURE_OPENAI_ENDPOINT": "https://r", "O1_PROXY_TOKEN": "t"]) == [])
+    }
+
+    @Test func reasoningSummary() throws {
+        #expect(try config([:]).summary == .off)
+        #expect(try config(["O1_PROXY_REASONING_SUMMARY": "detailed"]).summary == .detailed)
+        #expect(configError(["O1_PROXY_REASONING_SUMMARY": "long"])?.description.contains("auto, concise, detailed") == true)
+    }
+
+    @Test func stateDirectory() throws {
+        #expect(try config([:]).stateDirectory == nil)
+        #expect(try config(["STATE_DIRECTORY": "/var/lib/o1-proxy"]).stateDirectory == "/var/lib/o1-proxy")
+        #expect(try config(["STATE_DIRECTORY": "/var/lib/o1-proxy:/var/lib/other"]).stateDirectory == "/var/lib/o1-proxy")
+        #expect(configError(["STATE_DIRECTORY": "relative"]) != nil)
+        #expect(try config([:]).learnedDays == 7)
+        #expect(try config(["O1_PROXY_LEARNED_DAYS": "0.5"]).learnedDays == 0.5)
+    }
 }

@@ -80,13 +80,13 @@ final class LearnedFixesFile {
         return nil
     }
 
-    /// A second at most: writers hold the lock for one small write, and an exchange must not
-    /// hang on a lock someone took by hand.
+    /// Two seconds at most: writers hold the lock for one small write, and an exchange must
+    /// not hang on a lock someone took by hand.
     private func acquire(_ lock: Int32) -> Bool {
-        for _ in 0..<100 {
+        for _ in 0..<400 {
             if flock(lock, LOCK_EX | LOCK_NB) == 0 { return true }
             guard errno == EWOULDBLOCK || errno == EINTR else { return false }
-            usleep(10_000)
+            usleep(5_000)
         }
         return false
     }
@@ -134,6 +134,8 @@ final class LearnedFixesFile {
             guard written > 0 else { return false }
             offset += written
         }
-        return fsync(fd) == 0
+        // No fsync: after a crash the file may be lost or torn, which costs only the memory
+        // (a torn file is refused and rewritten), while every learning exchange would pay it.
+        return true
     }
 }

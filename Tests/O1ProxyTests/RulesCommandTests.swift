@@ -1,0 +1,43 @@
+import Testing
+@testable import O1Proxy
+
+@Suite struct RulesCommandTests {
+    @Test func arguments() {
+        #expect(RulesCommand.parse([])! == (.show, nil))
+        #expect(RulesCommand.parse(["--state", "/s"])! == (.show, "/s"))
+        #expect(RulesCommand.parse(["--forget", "o1", "--state", "/s"])! == (.forget("o1"), "/s"))
+        #expect(RulesCommand.parse(["--all"])! == (.forgetAll, nil))
+        for bad in [["--forget"], ["--state"], ["--all", "--forget", "x"], ["--forget", "a", "--all"], ["-x"], ["o1"]] {
+            #expect(RulesCommand.parse(bad) == nil, "\(bad)")
+        }
+    }
+
+    /// Every rule line is a rules-file entry; learned ones say how old they are.
+    @Test func tableInRulesFileFormat() throws {
+        let now = 1_764_060_000.0
+        var learned = LearnedFixes()
+        learned.remember(.mapRole("system", to: "user"), for: "o9-future", now: now - 3 * 86_400, lifetime: 7 * 86_400)
+        learned.remember(.fakeStream, for: "o9-future", now: now - 86_400, lifetime: 7 * 86_400)
+        learned.remember(.useResponses, for: "o7-sage", now: now - 9 * 86_400, lifetime: 30 * 86_400)
+        let own = ModelRule(patterns: ["o4-*"], fixes: [.drop("top_p")])
+        let text = RulesCommand.render(operatorRules: [own], rulesFile: "/etc/o1-proxy/rules.json", learned: learned,
+                                       statePath: "/var/lib/o1-proxy/learned.tsv", lifetime: 7 * 86_400, now: now)
+        let lines = text.split(separator: "\n").map(String.init)
+        let entries = lines.filter { $0.hasPrefix("{") }
+        #expect(entries.count == 1 + RuleBook.builtIn.rules.count + 2)
+        let parsed = try RuleBook.parse(bytes(#"{"rules":["# + entries.joined(separator: ",") + "]}"))
+        #expect(parsed.first == own)
+        #expect(parsed.last == ModelRule(patterns: ["o9-future"], fixes: [.fakeStream, .mapRole("system", to: "user")]))
+        #expect(lines.contains("# From /etc/o1-proxy/rules.json:"))
+        #expect(lines.contains { $0.hasPrefix("# o9-future: learned 3 days ago (2025-11-22T08:40:00.000Z), ") && $0.hasSuffix("last confirmed 24 h ago; expires in 4 days") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("# o7-sage: learned 9 days ago") && $0.hasSuffix("expired, no longer applied") })
+        #expect(entries.last == #"{"match":["o9-future"],"stream":"faked","roles":{"system":"user"}}"#)
+    }
+
+    @Test func withoutStateNothingIsKept() {
+        let text = RulesCommand.render(operatorRules: [], rulesFile: nil, learned: LearnedFixes(), statePath: nil,
+                                       lifetime: 86_400, now: 0)
+        #expect(text.contains("# Learned: nothing is kept (no STATE_DIRECTORY)."))
+        #expect(!text.contains("From "))
+    }
+}
