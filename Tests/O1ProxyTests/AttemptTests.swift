@@ -100,6 +100,13 @@ private let head200 = Attempt.Event.head(status: 200, headers: [("x-request-id",
         }
     }
 
+    /// URLSession may give up at the same moment as the exchange's own clock: that is the
+    /// deadline's 504 (not retried by SDKs), never a 502 (retried).
+    @Test func aTransportTimeoutAtTheDeadlineIsTheDeadline() throws {
+        var driver = Driver(.collect, deadline: 30)
+        #expect(throws: timeout) { try driver.send(.finished(failure: "the upstream stopped sending"), at: 30) }
+    }
+
     @Test func aRejectedStreamIsCollectedForTheExchangeToJudge() throws {
         var driver = Driver(.stream(ChatCompletions.StreamRelay(includeUsage: true)))
         try driver.send(.head(status: 400, headers: [], contentType: "application/json"))

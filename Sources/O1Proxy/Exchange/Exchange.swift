@@ -182,7 +182,7 @@ final class Exchange {
         let began = ContinuousClock.now
         defer { record.upstreamMS = (record.upstreamMS ?? 0) + ContinuousClock.now.milliseconds(since: began) }
         let call = UpstreamCall(config: config, method: method, pathAndQuery: pathAndQuery, clientHeaders: headers,
-                                body: body, mailbox: mailbox)
+                                body: body, deadline: deadlineSeconds, mailbox: mailbox)
         let keepalive = keepAlive ? Attempt.KeepAlive(grace: start + .seconds(config.grace), every: .seconds(config.keepalive)) : nil
         var attempt = Attempt(delivery: delivery, keepAlive: keepalive, deadline: deadline,
                               timeout: .upstreamTimeout(after: deadlineSeconds))

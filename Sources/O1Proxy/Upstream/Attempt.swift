@@ -74,7 +74,8 @@ struct Attempt {
         case .body(let bytes):
             step = receive(bytes, at: now, reply: &reply)
         case .finished(let failure?):
-            throw APIError.upstream("The upstream call failed: \(failure).")
+            // A transport timeout at the deadline is the deadline.
+            throw now >= deadline ? timeout : APIError.upstream("The upstream call failed: \(failure).")
         case .finished(nil):
             step = try finish(reply: &reply)
         case .tick:

@@ -12,7 +12,8 @@ final class UpstreamCall: NSObject, URLSessionDataDelegate, @unchecked Sendable 
 
     /// Builds the request for `pathAndQuery` (what follows `/v1` on the proxy) with the client's
     /// end-to-end headers, and starts it.
-    init(config: Config, method: String, pathAndQuery: String, clientHeaders: HTTPFields, body: [UInt8], mailbox: Mailbox) {
+    init(config: Config, method: String, pathAndQuery: String, clientHeaders: HTTPFields, body: [UInt8],
+         deadline seconds: Double, mailbox: Mailbox) {
         self.mailbox = mailbox
         super.init()
         let base = config.upstream.baseURL
@@ -28,7 +29,10 @@ final class UpstreamCall: NSObject, URLSessionDataDelegate, @unchecked Sendable 
             request.httpBody = Data(body)
         }
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = config.deadline
+        // URLSession's idle timeout, truncated to whole seconds, would race the exchange's own
+        // deadline and turn its 504 (which SDKs do not retry) into a 502 (which they do): it is
+        // set past the deadline, so the exchange's clock always decides.
+        configuration.timeoutIntervalForRequest = seconds + 60
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         configuration.urlCache = nil
         configuration.httpCookieStorage = nil
