@@ -10,8 +10,10 @@ CONFDIR ?= /etc/o1-proxy
 LISTEN  ?= 127.0.0.1:4567
 BIN     := .build/release/o1-proxy
 PYTHON  := .venv/bin/python
-# `make run` passes these through from the environment or the command line.
-RUN_ENV := $(filter OPENAI_API_KEY OPENAI_BASE_URL O1_PROXY_%,$(.VARIABLES))
+# `make run` passes these through from the environment or the command line, and keeps what
+# the proxy learns in STATE (systemd's StateDirectory= does the same for the service).
+RUN_ENV := $(filter OPENAI_API_KEY OPENAI_BASE_URL AZURE_OPENAI_ENDPOINT AZURE_OPENAI_API_KEY O1_PROXY_%,$(.VARIABLES))
+STATE   ?= .build/state
 # Only act on the live system when installing into it and it runs systemd.
 LIVE    := [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]
 
@@ -36,7 +38,8 @@ test: release
 
 # One process per connection, like the socket unit, without a service manager.
 run: release
-	systemd-socket-activate --inetd -a -l $(LISTEN) $(RUN_ENV:%=-E %) $(BIN)
+	mkdir -p -m 0700 $(STATE)
+	systemd-socket-activate --inetd -a -l $(LISTEN) $(RUN_ENV:%=-E %) -E STATE_DIRECTORY=$(abspath $(STATE)) $(BIN)
 
 # Installs what `make release` built; does not build (the build wants your
 # user and toolchain, the install wants root).
