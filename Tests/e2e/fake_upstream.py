@@ -5,8 +5,8 @@ It answers POST /v1/chat/completions and POST /v1/responses as the real API does
 models in its table: the same rejections with the real error bodies, the real stream wire
 formats, deterministic answers ("echo: <text of the last user message>", see
 fake_openai/answers.py), and upstream faults picked by the model name. /openai/v1/... is
-Azure OpenAI's v1 API (fake_openai/azure.py). Facts and sources: /work/shared/notes/
-reasoning-models-api.md and responses-api.md; the code of each job is in fake_openai/.
+Azure OpenAI's v1 API (fake_openai/azure.py). The code of each job is in fake_openai/, whose
+docstrings and comments say where each behaviour was seen and what is inferred.
 
 Run standalone:  python3 fake_upstream.py --port 8080   (--port 0: the OS picks; the
 chosen address is printed on stdout as "fake-upstream listening on http://127.0.0.1:N").

@@ -16,7 +16,7 @@ tokens for a reasoning model.
 from __future__ import annotations
 
 import json
-import uuid
+import secrets
 from dataclasses import dataclass
 
 REASONING_TOKENS = 192
@@ -50,7 +50,7 @@ class Plan:
 
 
 def new_id(prefix: str, length: int = 24) -> str:
-    return prefix + uuid.uuid4().hex[:length]
+    return prefix + secrets.token_hex((length + 1) // 2)[:length]
 
 
 def sample_value(name: str, schema) -> object:

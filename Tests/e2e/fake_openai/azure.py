@@ -1,7 +1,7 @@
 """Azure OpenAI's v1 API: /openai/v1/chat/completions, /openai/v1/responses, /openai/v1/models.
 
-Documented (MicrosoftDocs azure-ai-docs api-version-lifecycle.md, responses-api.md §7): the
-paths; `model` is a deployment name; keys go in the `api-key` header; `api-version` is not
+Documented (MicrosoftDocs/azure-ai-docs, articles/ai-foundry/openai/api-version-lifecycle.md):
+the paths; `model` is a deployment name; keys go in the `api-key` header; `api-version` is not
 needed. Seen in real answers: the 401, DeploymentNotFound and OperationNotSupported bodies in
 Azure's own envelope {"error": {"code", "message"}} (see errors.py); answers name the
 deployment's model, not the deployment; parameter errors come in OpenAI's envelope.

@@ -1,6 +1,6 @@
 """Chat completions on the wire: the chat.completion object and its native stream.
 
-Stream format as the real API sends it (reasoning-models-api.md "Response shapes"):
+Stream format as the real API sends it:
 `data: <json>` events, no `event:` lines, `data: [DONE]` at the end; the role delta first,
 then content, refusal and tool-call deltas, a finish chunk, and with
 `stream_options.include_usage` a usage chunk with `"choices": []` (other chunks then carry

@@ -1,8 +1,9 @@
 """The error answers of the real APIs, one constructor per message, each a (status, body) pair.
 
-Wordings are copied from real answers; the source of each is in /work/shared/notes
-(reasoning-models-api.md, responses-api.md) unless a comment here names another. Where no
-real wording is known the message is modelled on its neighbours and the comment says so.
+Wordings are copied from real answers; comments name where each was seen (owner/repo#N: a
+GitHub issue or pull request quoting the API's answer). The chat ones without a comment are
+OpenAI's answers to o1-mini and o1 as clients captured them in 2024-25. Where no real wording
+is known the message follows its neighbours and the comment says so.
 """
 
 from __future__ import annotations
@@ -64,32 +65,37 @@ def empty_messages() -> Rejection:
 
 
 def missing_required(param) -> Rejection:
+    # 'tools[0].name' for a chat-style tool on /v1/responses: stanfordnlp/dspy#9943.
     return 400, openai_error(f"Missing required parameter: '{param}'.", param,
                              "missing_required_parameter")
 
 
 def unknown_parameter(param) -> Rejection:
+    # openJiuwen-ai/agent-core#768 (the API may add "Did you mean 'store'?"; left out).
     return 400, openai_error(f"Unknown parameter: '{param}'.", param, "unknown_parameter")
 
 
 def invalid_type(param, expected, got) -> Rejection:
+    # The pattern of OpenAI's type errors; the fake's `expected` texts are its own.
     return 400, openai_error(f"Invalid type for '{param}': expected {expected}, but got {got} "
                              "instead.", param, "invalid_type")
 
 
 def invalid_value(param, value, supported) -> Rejection:
+    # input_text in an assistant message: jeremychone/rust-genai#119.
     return 400, openai_error(f"Invalid value: '{value}'. Supported values are: "
                              f"{supported_list(supported)}.", param, "invalid_value")
 
 
 def integer_below_min(param, minimum, got) -> Rejection:
+    # max_output_tokens: UKGovernmentBEIS/inspect_evals#694.
     return 400, openai_error(f"Invalid '{param}': integer below minimum value. Expected a value "
                              f">= {minimum}, but got {got} instead.", param,
                              "integer_below_min_value")
 
 
 def string_above_max(param, maximum, got) -> Rejection:
-    # The standard wording of OpenAI's length checks (messages[i].content, user, call_id).
+    # call_id over 64: AnswerDotAI/fastllm#45; the wording is that of OpenAI's length checks.
     return 400, openai_error(f"Invalid '{param}': string too long. Expected a string with "
                              f"maximum length {maximum}, but got a string with length {got} "
                              "instead.", param, "string_above_max_length")
@@ -103,6 +109,7 @@ def stream_options_without_stream() -> Rejection:
 # ---- what a model does not support ----------------------------------------------------
 
 def unsupported_parameter(param) -> Rejection:
+    # max_tokens on gpt-5: fish2018/YPrompt#26; top_p: HIllya51/LunaTranslator#1842.
     if param == "max_tokens":
         return 400, openai_error(
             "Unsupported parameter: 'max_tokens' is not supported with this model. Use "
@@ -112,12 +119,14 @@ def unsupported_parameter(param) -> Rejection:
 
 
 def only_default(param, value, default) -> Rejection:
+    # temperature on gpt-5: BoltAI/BoltAI#373, chatboxai/chatbox#2564.
     return 400, openai_error(f"Unsupported value: '{param}' does not support {json_value(value)} "
                              f"with this model. Only the default ({json_value(default)}) value "
                              "is supported.", param, "unsupported_value")
 
 
 def unsupported_choice(param, value, supported) -> Rejection:
+    # reasoning effort: openai/openai-agents-python#2089, egoist/chatwise-releases#1257.
     return 400, openai_error(f"Unsupported value: '{param}' does not support '{value}' with this "
                              f"model. Supported values are: {supported_list(supported)}.", param,
                              "unsupported_value")
@@ -137,6 +146,7 @@ def unsupported_stream(o1_wording=False) -> Rejection:
 
 
 def tools_with_reasoning(model) -> Rejection:
+    # gpt-5.4 and later: pipecat-ai/pipecat#4043, openai/openai-openapi#541.
     return 400, openai_error(f"Function tools with reasoning_effort are not supported for {model} "
                              "in /v1/chat/completions. Please use /v1/responses instead.",
                              "reasoning_effort", None)
@@ -148,11 +158,13 @@ VERIFY_TAIL = ("Please go to: https://platform.openai.com/settings/organization/
 
 
 def unverified_stream() -> Rejection:
+    # RooCodeInc/Roo-Code#6868, charmbracelet/crush#422.
     return 400, openai_error("Your organization must be verified to stream this model. "
                              + VERIFY_TAIL, "stream", "unsupported_value")
 
 
 def unverified_summary() -> Rejection:
+    # continuedev/continue#9854.
     return 400, openai_error("Your organization must be verified to generate reasoning "
                              "summaries. " + VERIFY_TAIL, "reasoning.summary", "unsupported_value")
 
@@ -174,6 +186,8 @@ def retrieve_model_not_found(model) -> Rejection:
     return 404, openai_error(f"The model '{model}' does not exist", "model", "model_not_found")
 
 
+# o1-pro: chatboxai/chatbox#2173. gpt-5-pro: egoist/chatwise-releases#1122; codex-mini-latest:
+# openai/codex#1346.
 NOT_A_CHAT_MODEL = ("This is not a chat model and thus not supported in the v1/chat/completions "
                     "endpoint. Did you mean to use v1/completions?")
 ONLY_RESPONSES = "This model is only supported in v1/responses and not in v1/chat/completions."
@@ -186,6 +200,7 @@ def not_on_chat(wording) -> Rejection:
 # ---- /v1/responses input pairing --------------------------------------------------------
 
 def call_without_reasoning(item_id, reasoning_id) -> Rejection:
+    # mastra-ai/mastra#8738, 0xPlaygrounds/rig#751.
     return 400, openai_error(f"Item '{item_id}' of type 'function_call' was provided without its "
                              f"required 'reasoning' item: '{reasoning_id}'.", "input", None)
 
@@ -226,6 +241,7 @@ def azure_error(code, message) -> dict:
 
 
 def azure_access_denied() -> Rejection:
+    # The 401 and the DeploymentNotFound 404 as Azure clients commonly report them.
     return 401, azure_error("401", "Access denied due to invalid subscription key or wrong API "
                             "endpoint. Make sure to provide a valid key for an active subscription "
                             "and use a correct regional API endpoint for your resource.")

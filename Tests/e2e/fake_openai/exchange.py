@@ -140,7 +140,7 @@ class Exchange:
                 self.watch()["answered_at"] = time.time()
             write(self.dialect.frame(ev))
             self.rec["response"]["events"].append(ev)
-            if delay and not h.wait_or_gone(delay):
+            if delay and not h.wait_or_gone(delay, self.conn):
                 raise ClientGone()
         tail = self.dialect.tail
         if comp:

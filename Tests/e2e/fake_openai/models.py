@@ -3,9 +3,10 @@
 A row says which names it matches (first match wins, `*` is any run of characters), which
 chat parameters and roles the family rejects and how, whether it streams on chat completions,
 which endpoints serve it, and the dated snapshot an answer names. The behaviour is the real
-one where the notes confirm it (reasoning-models-api.md, responses-api.md §1 and §6); the test
-families o7-sage, o8-scholar and o9-future exist so that the proxy meets models none of its
-built-in rules know.
+one where real answers confirm it (errors.py names them; the Responses-only rows are
+openai-python's shared/responses_model.py plus the models users met the chat 404 with); the
+test families o7-sage, o8-scholar and o9-future exist so that the proxy meets models none of
+its built-in rules know.
 """
 
 from __future__ import annotations

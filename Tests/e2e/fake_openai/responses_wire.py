@@ -1,10 +1,10 @@
 """The Responses API on the wire: the response object and its event stream.
 
 Shapes follow openai-python's `types/responses/` (response.py, response_usage.py, the event
-types) and real captures (responses-api.md §3-§4): key order as the API sends it; a stream is
-`event: <type>` + `data: <json>` per event, every payload repeating `type` with a rising
-`sequence_number`, delta events padded with `obfuscation` (unless
-`stream_options.include_obfuscation` is false), ending with its terminal event and no
+types) and real captures (such as the gpt-5 streams recorded in SwiftAgent's tests), key
+order included. A stream is `event: <type>` + `data: <json>` per event, every payload
+repeating `type` with a rising `sequence_number`, delta events padded with `obfuscation`
+(unless `stream_options.include_obfuscation` is false), ending with its terminal event and no
 `data: [DONE]`.
 """
 
