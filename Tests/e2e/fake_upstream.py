@@ -12,7 +12,8 @@ Run standalone:  python3 fake_upstream.py --port 8080   (--port 0: the OS picks;
 chosen address is printed on stdout as "fake-upstream listening on http://127.0.0.1:N").
                  python3 fake_upstream.py --list        (the tables below, as Markdown)
 In-process:      srv = FakeUpstream(); srv.start(); ...; srv.stop()
-                 (srv.base_url, srv.azure_url, srv.requests(path), srv.closed(), srv.reset())
+                 srv.base_url is OpenAI's base; srv.url is also an Azure resource endpoint
+                 (AZURE_OPENAI_ENDPOINT); srv.requests(path), srv.closed(), srv.reset()
 
 Keys: /v1/... needs `Authorization: Bearer <key>` (any key); a key containing "unverified"
 belongs to an unverified organization (no streaming of o3, o4-mini, gpt-5*, no reasoning

@@ -42,6 +42,7 @@ class Chat:
 
     @staticmethod
     def cut_point(events: list[dict]) -> int:
+        """After the role chunk and two more."""
         return 3
 
 
@@ -63,6 +64,7 @@ class Responses:
 
     frame = staticmethod(responses_wire.frame)
     without_content = staticmethod(responses_wire.without_output)
+    error_event = staticmethod(responses_wire.error_event)
 
     @staticmethod
     def cut_point(events: list[dict]) -> int:
@@ -104,9 +106,9 @@ class Exchange:
 
     def stream_out(self, answer: dict, *, delay=None, encoding=None, cut=False, error=False,
                    reset_after=None, think=None):
-        """Stream `answer`; `cut`: end cleanly mid-stream, `error`: an error event there instead,
-        `reset_after`: RST after that many events, `think`: seconds of silence at the
-        dialect's thinking point."""
+        """Stream `answer`; `cut`: end cleanly mid-stream, `error`: an error event there instead
+        (Responses only), `reset_after`: RST after that many events, `think`: seconds of
+        silence at the dialect's thinking point."""
         h = self.handler
         delay = h.state.chunk_delay if delay is None else delay
         self.rec["response_answer"] = answer
@@ -121,7 +123,7 @@ class Exchange:
         for i, ev in enumerate(events):
             if i == stop:
                 if error:
-                    ev = responses_wire.error_event(i)
+                    ev = self.dialect.error_event(i)
                     write(self.dialect.frame(ev))
                     self.rec["response"]["events"].append(ev)
                     self.rec["response"]["error_event"] = True

@@ -51,6 +51,24 @@ def think(ex: Exchange, seconds: float):
     slow(ex, seconds)
 
 
+def cut_stream(ex: Exchange, _):
+    if ex.stream:
+        return ex.stream_out(ex.answer(), cut=True)
+    ex.respond(ex.answer())
+
+
+def drip(ex: Exchange, seconds: float):
+    if ex.stream:
+        return ex.stream_out(ex.answer(), delay=seconds)
+    ex.respond(ex.answer())
+
+
+def error_event(ex: Exchange, _):
+    if ex.stream:
+        return ex.stream_out(ex.answer(), error=True)
+    ex.reject(e.rate_limited())
+
+
 def truncated(ex: Exchange, _):
     full = json.dumps(ex.answer()).encode()
     ex.send(200, raw=full[: len(full) // 2])
@@ -87,50 +105,54 @@ FAULTS: dict[str, Fault] = {
     "fault-reset": Fault("head and part of the body (or two events), then RST", reset),
     "fault-cut-stream": Fault("stream: a few events (Responses: through the first delta), then "
                               "a clean end without [DONE] or a terminal event; else a normal "
-                              "answer",
-                              lambda ex, _: ex.stream_out(ex.answer(), cut=True) if ex.stream
-                              else ex.respond(ex.answer())),
+                              "answer", cut_stream),
     "fault-slow-<s>": Fault("waits `<s>` seconds before the head, then answers normally", slow,
                             watched=True),
     "fault-think-<s>": Fault("stream: the head (Responses: and response.created, "
                              "response.in_progress) at once, then `<s>` seconds of silence, then "
                              "the rest; else as fault-slow", think, watched=True),
     "fault-drip-<s>": Fault("streams with `<s>` seconds between events; else a normal answer",
-                            lambda ex, s: ex.stream_out(ex.answer(), delay=s) if ex.stream
-                            else ex.respond(ex.answer())),
+                            drip),
     "fault-failed": Fault("Responses: stream response.created, response.in_progress, then "
                           "response.failed (error server_error); else a 200 with status "
                           "`failed`", failed, on_chat=False),
     "fault-error-event": Fault("Responses: stream through the first delta, then an `error` event "
-                               "(rate_limit_exceeded); else a 429",
-                               lambda ex, _: ex.stream_out(ex.answer(), error=True)
-                               if ex.stream else ex.reject(e.rate_limited()), on_chat=False),
+                               "(rate_limit_exceeded); else a 429", error_event, on_chat=False),
 }
+
+
+@dataclass(frozen=True)
+class Picked:
+    """A fault model name, read: the fault, its seconds, and its -after- delay."""
+    fault: Fault
+    seconds: float
+    after: float
+
 
 NAME = re.compile(r"^(?P<name>fault-[a-z0-9.-]+?)(?:-after-(?P<after>\d+(?:\.\d+)?))?$")
 TIMED = re.compile(r"^(?P<kind>fault-[a-z]+)-(?P<seconds>\d+(?:\.\d+)?)$")
 
 
-def lookup(model: str) -> tuple[Fault, float, float] | None:
-    """(fault, its seconds, the -after- delay) for a fault model name, None for an unknown one."""
+def lookup(model: str) -> Picked | None:
+    """What a fault model name picks; None for an unknown fault."""
     m = NAME.match(model)
     if not m:
         return None
     name, after = m.group("name"), float(m.group("after") or 0)
     if name in FAULTS:
-        return FAULTS[name], 0.0, after
+        return Picked(FAULTS[name], 0.0, after)
     t = TIMED.match(name)
     if t and f"{t.group('kind')}-<s>" in FAULTS:
-        return FAULTS[f"{t.group('kind')}-<s>"], float(t.group("seconds")), after
+        return Picked(FAULTS[f"{t.group('kind')}-<s>"], float(t.group("seconds")), after)
     return None
 
 
-def run(ex: Exchange, fault: Fault, seconds: float, after: float):
-    if after > 0 or fault.watched:
+def run(ex: Exchange, picked: Picked):
+    if picked.after > 0 or picked.fault.watched:
         ex.watch()
-    if after > 0 and not ex.wait(after):
+    if picked.after > 0 and not ex.wait(picked.after):
         return
-    fault.run(ex, seconds)
+    picked.fault.run(ex, picked.seconds)
 
 
 def describe() -> str:

@@ -41,6 +41,8 @@ PARTS = {
     "refusal": (("refusal",), {"type", "refusal"}),
 }
 ROLES = ("user", "assistant", "system", "developer")
+# The assistant's list is the real error's; that the other roles are refused in the same words
+# with their own list is inferred.
 PARTS_BY_ROLE = {"assistant": ("output_text", "refusal")}
 INPUT_PARTS = ("input_text", "input_image", "input_file")
 FUNCTION_TOOL = (("name",), {"type", "name", "description", "parameters", "strict",
@@ -193,7 +195,7 @@ def check_settings(body: dict) -> e.Rejection | None:
 def check_model(body: dict, family: Family, verified: bool) -> e.Rejection | None:
     """The family's rules for a request of the right shape; `verified`: the key's organization."""
     if family.reasoning:
-        sampling = next((p for p in ("temperature", "top_p") if p in body), None)
+        sampling = next((p for p in ("temperature", "top_p") if body.get(p) is not None), None)
         if sampling:
             return e.unsupported_parameter(sampling)
     reasoning = body.get("reasoning") if isinstance(body.get("reasoning"), dict) else {}
