@@ -2,11 +2,11 @@
 
 The subject is the text of the last user turn ("tool said <output>" when the last turn is a
 tool result). Rules, first match wins:
-  tools given and "say hi and call a tool" in it  -> "echo: <subject>" and one call of the first tool
-  tools given and "call two tools" in it          -> two calls (the first two tools, or the first twice)
-  tools given and "call a tool" in it             -> one call of the first tool
-  "please refuse" in it                           -> a refusal
-  otherwise                                       -> "echo: <subject>"
+  with tools, "say hi and call a tool" in it -> "echo: <subject>" and a call of the first tool
+  with tools, "call two tools" in it         -> two calls (the first two tools, or the first twice)
+  with tools, "call a tool" in it            -> a call of the first tool
+  "please refuse" in it                      -> a refusal
+  otherwise                                  -> "echo: <subject>"
 A call's arguments are {"city": "Paris"}; for a tool the API treats as strict, every property
 of its schema is filled instead (strict mode makes optional properties required).
 Token counts: 4 + words per input message, words of the visible answer, plus 192 reasoning
@@ -83,6 +83,11 @@ def plan(subject: str, tools: list[Tool]) -> Plan:
     if "please refuse" in subject:
         return Plan(subject, None, REFUSAL, ())
     return Plan(subject, echo, None, ())
+
+
+def split_text(s: str, size=4) -> list[str]:
+    """The pieces a stream sends text in: a few characters, so split handling is exercised."""
+    return [s[i:i + size] for i in range(0, len(s), size)]
 
 
 def words(text: str) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 
-from .answers import Plan, compute_usage, new_id
+from .answers import Plan, compute_usage, new_id, split_text
 
 DONE = b"data: [DONE]\n\n"
 
@@ -56,10 +56,6 @@ def completion(body: dict, plan: Plan, model: str, reasoning: bool, length=False
         "usage": usage,
         "service_tier": "default",
     }
-
-
-def split_text(s: str, size=4) -> list[str]:
-    return [s[i:i + size] for i in range(0, len(s), size)]
 
 
 def stream_events(answer: dict, include_usage: bool) -> list[dict]:

@@ -163,7 +163,8 @@ def describe() -> str:
                                  ("stream needs a verified organization", f.verified_stream),
                                  (f"reasoning.effort only {'/'.join(f.efforts)}", f.efforts))
                  if on]
-        rows.append(f"| {f.name} | {', '.join(f'`{m}`' for m in f.match)} | {f.endpoints} | "
-                    f"{f.chat_stream if f.serves_chat else '–'} | {', '.join(rejects) or '–'} | "
-                    f"{'; '.join(notes) or '–'} |")
+        names = ", ".join(f"`{m}`" for m in f.match)
+        stream = f.chat_stream if f.serves_chat else "–"
+        rows.append(f"| {f.name} | {names} | {f.endpoints} | {stream} | "
+                    f"{', '.join(rejects) or '–'} | {'; '.join(notes) or '–'} |")
     return "\n".join(rows)

@@ -84,7 +84,9 @@ def check_stream_options(body: dict) -> e.Rejection | None:
     # The chat rule and wording; that /v1/responses words it the same way is inferred.
     if body.get("stream") is not True:
         return e.stream_options_without_stream()
-    extra = next((k for k in opts if k not in STREAM_OPTIONS), None) if isinstance(opts, dict) else None
+    if not isinstance(opts, dict):
+        return e.invalid_type("stream_options", "an object", "a " + type(opts).__name__)
+    extra = next((k for k in opts if k not in STREAM_OPTIONS), None)
     return e.unknown_parameter(f"stream_options.{extra}") if extra else None
 
 

@@ -15,8 +15,7 @@ import hashlib
 import json
 import time
 
-from .answers import REASONING_TOKENS, Plan, new_id, responses_usage, words
-from .chat_wire import split_text
+from .answers import REASONING_TOKENS, Plan, new_id, responses_usage, split_text, words
 
 # Real deltas carry padding so that delta + obfuscation is 16 characters long.
 OBFUSCATED_LENGTH = 16
@@ -80,7 +79,8 @@ def response(body: dict, model: str, reasoning: bool, *, status: str, output: li
 def answer(body: dict, plan: Plan, model: str, reasoning: bool, budget_fault=False) -> dict:
     """The completed response; incomplete when `max_output_tokens` cannot hold the answer
     (reasoning comes first and eats the budget, so nothing visible is left) or on `budget_fault`."""
-    summary = isinstance(body.get("reasoning"), dict) and body["reasoning"].get("summary") is not None
+    asked = body.get("reasoning") if isinstance(body.get("reasoning"), dict) else {}
+    summary = asked.get("summary") is not None
     output = output_items(plan, reasoning, summary)
     r = REASONING_TOKENS if reasoning else 0
     needed = words(plan.visible) + r
