@@ -46,7 +46,20 @@ def test_a_deployment_answers_as_its_model_under_that_models_rules(fake):
     r = azure(fake, "/chat/completions", {"model": "prod-o3-mini", "messages": USER,
                                           "stream": True})
     assert r.status == 200 and r.events()[-1] == (None, "[DONE]")
-    assert r.data()[0]["model"] == "o3-mini-2025-01-31"
+    assert r.data()[1]["model"] == "o3-mini-2025-01-31"
+
+
+def test_chat_answers_carry_azures_content_filter_results(fake):
+    got = azure(fake, "/chat/completions", {"model": "my-gpt-4o", "messages": USER}).json()
+    assert got["prompt_filter_results"][0]["content_filter_results"]["hate"] == {
+        "filtered": False, "severity": "safe"}
+    assert "content_filter_results" in got["choices"][0]
+    chunks = azure(fake, "/chat/completions", {"model": "my-gpt-4o", "messages": USER,
+                                               "stream": True}).data()
+    opener = chunks[0]
+    assert (opener["choices"], opener["id"], opener["model"], opener["created"]) == ([], "", "", 0)
+    assert "usage" not in opener and opener["prompt_filter_results"]
+    assert "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks[1:]) == "echo: hi"
 
 
 def test_a_responses_only_deployment_refuses_chat_as_azure_does(fake):

@@ -47,6 +47,7 @@ class Target:
     fault: faults.Picked | None  # the fault a fault model's name picks
     verified: bool  # the key's organization may stream every model and get summaries
     chat_refusal: e.Rejection | None  # why chat completions does not serve it
+    chat_dialect: type = Chat
 
 
 def openai_target(model: str, headers: dict, not_found) -> Target:
@@ -69,7 +70,7 @@ def azure_target(body) -> Target:
     refuse_unless(model is not None, e.azure_deployment_not_found())
     family = family_of(model)
     refusal = None if family.serves_chat else e.azure_operation_not_supported(model)
-    return Target(family, answer_model(model), None, True, refusal)
+    return Target(family, answer_model(model), None, True, refusal, azure.AzureChat)
 
 
 class Handler(Plumbing):
@@ -150,8 +151,8 @@ class Handler(Plumbing):
     def serve_chat(self, rec, body, target: Target):
         refuse_if(target.chat_refusal)
         refuse_if(chat_validation.check_model(body, target.family, target.verified))
-        self.answer(Exchange(self, rec, body, Chat, target.family, target.answer_model),
-                    target.fault)
+        self.answer(Exchange(self, rec, body, target.chat_dialect, target.family,
+                             target.answer_model), target.fault)
 
     def serve_responses(self, rec, body, target: Target):
         refuse_if(responses_validation.check_model(body, target.family, target.verified))
