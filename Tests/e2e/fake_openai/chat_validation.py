@@ -4,7 +4,7 @@ from the table, in the order the real API reports them (one error per request)."
 from __future__ import annotations
 
 from . import errors as e
-from .models import NOT_A_CHAT_MODEL, Family, OnlyDefault, Unsupported
+from .models import NATIVE, NOT_A_CHAT_MODEL, REJECTED_O1, Family, OnlyDefault, Unsupported
 
 
 def check_shape(body) -> e.Rejection | None:
@@ -41,8 +41,8 @@ def check_model(body: dict, family: Family, verified: bool) -> e.Rejection | Non
         if m.get("role") in family.roles:
             return e.unsupported_role(i, m["role"])
     stream = body.get("stream") is True
-    if stream and family.chat_stream != "native":
-        return e.unsupported_stream(o1_wording="o1 wording" in family.chat_stream)
+    if stream and family.chat_stream != NATIVE:
+        return e.unsupported_stream(o1_wording=family.chat_stream == REJECTED_O1)
     if family.tools_need_responses and uses_function_tools(body) and reasons(body):
         return e.tools_with_reasoning(body["model"])
     if stream and family.verified_stream and not verified:

@@ -32,6 +32,8 @@ class OnlyDefault:
 BOTH = "chat+responses"
 NOT_A_CHAT_MODEL = "responses (chat: 'not a chat model')"
 ONLY_RESPONSES = "responses (chat: 'only supported in v1/responses')"
+# Whether chat completions streams; o1 rejected streams in other words than o1-mini.
+NATIVE, REJECTED, REJECTED_O1 = "native", "rejected", "rejected (o1 wording)"
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class Family:
     snapshots: dict[str, str] = field(default_factory=dict)  # listed alias -> dated answer name
     endpoints: str = BOTH
     reasoning: bool = True
-    chat_stream: str = "native"  # or "rejected", or "rejected (o1 wording)"
+    chat_stream: str = NATIVE
     rejects: tuple[Unsupported | OnlyDefault, ...] = ()  # chat parameters, checked in order
     roles: tuple[str, ...] = ()  # chat roles rejected
     tools_need_responses: bool = False  # function tools + reasoning_effort: 400 on chat
@@ -89,7 +91,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("gpt-4o", ("gpt-4o", "gpt-4o-*"), {"gpt-4o": "gpt-4o-2024-08-06"}, reasoning=False),
     Family("o1-mini, o1-preview", ("o1-mini", "o1-mini-*", "o1-preview", "o1-preview-*"),
            {"o1-mini": "o1-mini-2024-09-12", "o1-preview": "o1-preview-2024-09-12"},
-           chat_stream="rejected",
+           chat_stream=REJECTED,
            rejects=(Unsupported("max_tokens"), OnlyDefault("temperature", 1),
                     OnlyDefault("top_p", 1), OnlyDefault("n", 1),
                     OnlyDefault("presence_penalty", 0), OnlyDefault("frequency_penalty", 0),
@@ -98,7 +100,7 @@ FAMILIES: tuple[Family, ...] = (
                     Unsupported("function_call"), Unsupported("parallel_tool_calls"),
                     Unsupported("response_format"), Unsupported("reasoning_effort")),
            roles=("system", "developer")),
-    Family("o1", ("o1", "o1-2*"), {"o1": "o1-2024-12-17"}, chat_stream="rejected (o1 wording)",
+    Family("o1", ("o1", "o1-2*"), {"o1": "o1-2024-12-17"}, chat_stream=REJECTED_O1,
            rejects=(Unsupported("max_tokens"), Unsupported("temperature"), Unsupported("top_p"),
                     *PENALTIES, *LOGPROBS, Unsupported("logit_bias"),
                     Unsupported("parallel_tool_calls"))),
@@ -120,7 +122,7 @@ FAMILIES: tuple[Family, ...] = (
             "gpt-5.2": "gpt-5.2-2025-12-11"},
            rejects=GPT_5, verified_stream=True),
     Family("o9-future (test: a chat model no built-in rule knows)", ("o9-future", "o9-future-*"),
-           {"o9-future": "o9-future-2026-01-01"}, chat_stream="rejected",
+           {"o9-future": "o9-future-2026-01-01"}, chat_stream=REJECTED,
            rejects=(Unsupported("max_tokens"), Unsupported("temperature")), roles=("system",)),
     Family("fault-* (test: a plain reasoning model that misbehaves, see the faults)",
            ("fault-*",)),
