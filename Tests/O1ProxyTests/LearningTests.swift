@@ -139,7 +139,9 @@ private func learned(_ body: String, status: Int = 400, api: UpstreamAPI = .chat
     static let onlyResponses = #"{"error":{"message":"This model is only supported in v1/responses and not in v1/chat/completions.","type":"invalid_request_error","param":"model","code":null}}"#
     static let toolsWithReasoning = #"{"error":{"message":"Function tools with reasoning_effort are not supported for gpt-5.4 in /v1/chat/completions. Please use /v1/responses instead.","type":"invalid_request_error","param":"reasoning_effort","code":null}}"#
 
-    @Test(arguments: [(notAChatModel, 404), (onlyResponses, 404), (toolsWithReasoning, 400)])
+    static let azureNoChat = #"{"error":{"code":"OperationNotSupported","message":"The chatCompletion operation does not work with the specified model, o1-pro. Please choose different model and try again. You can learn more about which models can be used with each operation here: https://go.microsoft.com/fwlink/?linkid=2197993."}}"#
+
+    @Test(arguments: [(notAChatModel, 404), (onlyResponses, 404), (toolsWithReasoning, 400), (azureNoChat, 400)])
     func chatRefusalsLeadToTheResponsesAPI(_ body: String, _ status: Int) {
         #expect(learned(body, status: status) == .useResponses)
         // Once there, the same answer teaches nothing more: it is passed on.

@@ -9,13 +9,13 @@ enum Learning {
     /// upstream saw on `api`; `nil` when the rejection is not one the proxy can repair, or when
     /// the fix was already applied (so a stubborn upstream cannot loop it).
     static func fix(status: Int, body: [UInt8], sent: JSONObject, api: UpstreamAPI, applied: [Fix]) -> Fix? {
-        guard status == 400 || status == 404, let error = try? JSON(parsing: body)["error"],
-              let param = error["param"]?.string else { return nil }
-        let message = error["message"]?.string ?? ""
+        guard status == 400 || status == 404, let error = try? JSON(parsing: body)["error"] else { return nil }
+        let param = error["param"]?.string
+        let code = error["code"]?.string
         let fix: Fix?
-        if api == .chat, servedOnlyByResponses(status: status, param: param, message: message) {
+        if api == .chat, servedOnlyByResponses(status: status, param: param, code: code, message: error["message"]?.string ?? "") {
             fix = .useResponses
-        } else if status == 400, error["code"]?.string.map(fixableCodes.contains) ?? false || param == "stream_options" {
+        } else if status == 400, let param, code.map(fixableCodes.contains) ?? false || param == "stream_options" {
             fix = repair(param, in: sent)
         } else {
             fix = nil
@@ -34,12 +34,14 @@ enum Learning {
         }
     }
 
-    /// The two 404 wordings for models chat completions does not serve, and the 400 that sends
-    /// function tools with reasoning to the Responses API.
-    private static func servedOnlyByResponses(status: Int, param: String, message: String) -> Bool {
-        switch (status, param) {
-        case (404, "model"): message.contains("v1/responses") || message.contains("not a chat model")
-        case (400, "reasoning_effort"): message.contains("/v1/responses")
+    /// OpenAI's two 404 wordings for models chat completions does not serve, its 400 that sends
+    /// function tools with reasoning to the Responses API, and Azure's 400 for a deployment whose
+    /// model has no chat completions operation.
+    private static func servedOnlyByResponses(status: Int, param: String?, code: String?, message: String) -> Bool {
+        switch (status, param, code) {
+        case (404, "model", _): message.contains("v1/responses") || message.contains("not a chat model")
+        case (400, "reasoning_effort", _): message.contains("/v1/responses")
+        case (400, _, "OperationNotSupported"): message.contains("chatCompletion operation does not work")
         default: false
         }
     }
