@@ -1,0 +1,158 @@
+/// One exchange as the proxy logged it, read back from the journal or a logfmt line: only what
+/// the report counts. Every field but the status may be missing: entries from older versions
+/// lack `cached_tokens` and `time`, and errors carry no token counts at all.
+public struct LoggedExchange: Equatable, Sendable {
+    /// Microseconds since the epoch: the journal's `__REALTIME_TIMESTAMP` or the line's `time=`.
+    public var time: Int64?
+    public var model: String?
+    /// The status the client was sent; 499 when it left before an answer.
+    public var status: Int
+    public var durationMS: Int?
+    public var upstreamMS: Int?
+    public var promptTokens: Int?
+    public var cachedTokens: Int?
+    /// Includes the reasoning tokens, as OpenAI bills them.
+    public var completionTokens: Int?
+    public var reasoningTokens: Int?
+    /// The fixes learned from upstream rejections; each one cost a rejected round trip.
+    public var adaptations: [String]
+    /// An error was logged: with a 2xx status, the stream broke after its head went out.
+    public var failed: Bool
+
+    public init(time: Int64? = nil, model: String? = nil, status: Int, durationMS: Int? = nil, upstreamMS: Int? = nil,
+                promptTokens: Int? = nil, cachedTokens: Int? = nil, completionTokens: Int? = nil,
+                reasoningTokens: Int? = nil, adaptations: [String] = [], failed: Bool = false) {
+        self.time = time
+        self.model = model
+        self.status = status
+        self.durationMS = durationMS
+        self.upstreamMS = upstreamMS
+        self.promptTokens = promptTokens
+        self.cachedTokens = cachedTokens
+        self.completionTokens = completionTokens
+        self.reasoningTokens = reasoningTokens
+        self.adaptations = adaptations
+        self.failed = failed
+    }
+
+    public enum Outcome: Sendable {
+        case ok, clientError, serverError, clientGone, streamFailed
+    }
+
+    /// The same split as the entry's journal priority: 5xx and broken streams are the
+    /// operator's problem, 4xx and departures the client's.
+    public var outcome: Outcome {
+        switch status {
+        case 499: .clientGone
+        case 500...: .serverError
+        case 400...: .clientError
+        default: failed ? .streamFailed : .ok
+        }
+    }
+}
+
+/// The logged fields the report reads, under their journal and logfmt names.
+enum ExchangeField: CaseIterable {
+    case time, model, status, durationMS, upstreamMS, promptTokens, cachedTokens, completionTokens,
+         reasoningTokens, adaptations, error
+
+    /// logfmt keys are the journal names without `O1_`, lower-cased; `time=` stands in for the
+    /// journal's own timestamp.
+    var logfmtKey: StaticString {
+        switch self {
+        case .time: "time"
+        case .model: "model"
+        case .status: "status"
+        case .durationMS: "duration_ms"
+        case .upstreamMS: "upstream_ms"
+        case .promptTokens: "prompt_tokens"
+        case .cachedTokens: "cached_tokens"
+        case .completionTokens: "completion_tokens"
+        case .reasoningTokens: "reasoning_tokens"
+        case .adaptations: "adaptations"
+        case .error: "error"
+        }
+    }
+
+    var journalKey: StaticString {
+        switch self {
+        case .time: "__REALTIME_TIMESTAMP"
+        case .model: "O1_MODEL"
+        case .status: "O1_STATUS"
+        case .durationMS: "O1_DURATION_MS"
+        case .upstreamMS: "O1_UPSTREAM_MS"
+        case .promptTokens: "O1_PROMPT_TOKENS"
+        case .cachedTokens: "O1_CACHED_TOKENS"
+        case .completionTokens: "O1_COMPLETION_TOKENS"
+        case .reasoningTokens: "O1_REASONING_TOKENS"
+        case .adaptations: "O1_ADAPTATIONS"
+        case .error: "O1_ERROR"
+        }
+    }
+
+    static func logfmt(_ key: UnsafeBufferPointer<UInt8>) -> ExchangeField? {
+        allCases.first { equal(key, $0.logfmtKey) }
+    }
+
+    static func journal(_ key: UnsafeBufferPointer<UInt8>) -> ExchangeField? {
+        // Every field the report reads starts with O1_ or __: skip the rest without comparing.
+        guard key.count > 3, key[0] == UInt8(ascii: "O") || key[0] == UInt8(ascii: "_") else { return nil }
+        return allCases.first { equal(key, $0.journalKey) }
+    }
+}
+
+func equal(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+    guard bytes.count == text.utf8CodeUnitCount else { return false }
+    return bytes.elementsEqual(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+}
+
+/// The fields of one entry as they are found, in any order; an exchange once the status is known.
+struct ExchangeFields {
+    var exchange = LoggedExchange(status: 0)
+    var hasStatus = false
+    /// Whether `time` holds a journal timestamp (µs digits) or an ISO 8601 text.
+    let timeIsJournalTimestamp: Bool
+
+    init(journal: Bool) {
+        timeIsJournalTimestamp = journal
+    }
+
+    /// A value that does not parse is treated as missing; a bad status means no exchange.
+    mutating func set(_ field: ExchangeField, _ value: UnsafeBufferPointer<UInt8>) {
+        switch field {
+        case .time:
+            exchange.time = timeIsJournalTimestamp ? parseCount(value).map(Int64.init) : parseISO8601(value)
+        case .model: exchange.model = value.isEmpty ? nil : String(decoding: value, as: UTF8.self)
+        case .status:
+            if let status = parseCount(value), status < 1000 {
+                exchange.status = status
+                hasStatus = true
+            }
+        case .durationMS: exchange.durationMS = parseCount(value)
+        case .upstreamMS: exchange.upstreamMS = parseCount(value)
+        case .promptTokens: exchange.promptTokens = parseCount(value)
+        case .cachedTokens: exchange.cachedTokens = parseCount(value)
+        case .completionTokens: exchange.completionTokens = parseCount(value)
+        case .reasoningTokens: exchange.reasoningTokens = parseCount(value)
+        case .adaptations:
+            exchange.adaptations = value.split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }
+        case .error: exchange.failed = true
+        }
+    }
+
+    var result: LoggedExchange? {
+        hasStatus ? exchange : nil
+    }
+}
+
+/// A non-negative decimal count; nil for anything else, including values too big to be real.
+func parseCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+    var value = 0
+    for byte in bytes {
+        let digit = byte &- UInt8(ascii: "0")
+        guard digit < 10 else { return nil }
+        value = value * 10 + Int(digit)
+    }
+    return value
+}
