@@ -9,6 +9,8 @@ public var helpText: String {
     o1-proxy \(o1ProxyVersion): OpenAI reasoning models (o1, o1-mini, o3-mini, ...) for any chat client.
 
     Usage: o1-proxy             serve ONE HTTP/1.1 exchange on stdin/stdout, then exit
+           o1-proxy usage ...   what each model cost and how it behaved, from the journal
+                                (o1-proxy usage --help)
            o1-proxy --help | --version
 
     Run it from an inetd-style listener, one process per connection:

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import O1Proxy
+import O1ProxyUsage
 
 // A write after the client hung up must be an error we handle, not a signal that kills us
 // before the exchange is logged.
@@ -15,6 +16,8 @@ case "--version":
 case "--help", "-h":
     print(helpText)
     exit(0)
+case "usage":
+    exit(UsageCommand.run(Array(CommandLine.arguments.dropFirst(2)), environment: ProcessInfo.processInfo.environment))
 case let other?:
     FileHandle.standardError.write(Data("o1-proxy: unknown argument \(other); see --help\n".utf8))
     exit(2)
