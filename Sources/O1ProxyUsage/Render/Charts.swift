@@ -83,7 +83,8 @@ func costChart(_ report: UsageReport, series: Series) -> String {
                         title: "\(dayText), \(series.entries[seriesIndex].label): \(Format.usd(usd))")
         }
         let total = column.costs.reduce(0, +)
-        if total > 0, columns.count <= 31 {
+        // A total above its bar when there is room for one: about 7 characters.
+        if total > 0, band >= 56 {
             svg += text(Format.usd(total), x: x + barWidth / 2, y: top - 4, anchor: "middle", cssClass: "value")
         }
         if index % labelEvery == 0 {

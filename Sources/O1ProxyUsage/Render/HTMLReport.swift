@@ -124,7 +124,7 @@ h2{font-size:16px;margin:0 0 6px}
 .tile,.card{background:var(--card);border:1px solid var(--line);border-radius:10px}
 .tile{padding:12px 14px}
 .tile .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.05em}
-.tile .value{font-size:26px;font-weight:650;font-variant-numeric:tabular-nums;margin:2px 0}
+.tile .value{font-size:24px;font-weight:650;font-variant-numeric:tabular-nums;margin:2px 0;white-space:nowrap}
 .tile .note{font-size:12px;margin:0}
 .card{padding:16px 18px;margin-bottom:18px}
 svg{display:block;width:100%;height:auto;font-size:12px}
