@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -138,42 +140,68 @@ def journalctl(tmp_path):
     return run
 
 
-def journal_entry(time_us: int, **fields) -> str:
-    """A line of `journalctl -o json --output-fields=...`: journalctl's own four fields first."""
-    entry = {"__CURSOR": f"s=1;i={time_us:x}", "__REALTIME_TIMESTAMP": str(time_us),
-             "__MONOTONIC_TIMESTAMP": "123", "_BOOT_ID": "5f0c2a6e9d7b4c1e8a3f0b6d2c9e7a41", **fields}
-    return json.dumps(entry, separators=(",", ":"))
-
-
 NOV_24_NOON = 1_795_521_600_000_000  # 2026-11-24 12:00:00 UTC, in µs
+UNIT = "o1-proxy@1-127.0.0.1:4567-127.0.0.1:40000.service"
 
-JOURNAL = "\n".join([
-    journal_entry(NOV_24_NOON - 1000, MESSAGE="Started o1-proxy@1-127.0.0.1:4567-127.0.0.1:40000.service."),
-    journal_entry(NOV_24_NOON, MESSAGE="POST /v1/chat/completions o1 200 in 4000 ms", O1_MODEL="o1", O1_API="chat",
-                  O1_STATUS="200", O1_DURATION_MS="4000", O1_UPSTREAM_MS="3990", O1_PROMPT_TOKENS="1000",
-                  O1_CACHED_TOKENS="400", O1_COMPLETION_TOKENS="2000", O1_REASONING_TOKENS="1800",
-                  O1_ADAPTATIONS="drop:temperature rename:max_tokens->max_completion_tokens"),
-    journal_entry(NOV_24_NOON + 1000, MESSAGE="o1-proxy@1-127.0.0.1:4567-127.0.0.1:40000.service: Deactivated successfully."),
+
+def exchange_entry(time_us: int, **fields) -> dict:
+    return {"__REALTIME_TIMESTAMP": str(time_us), "__MONOTONIC_TIMESTAMP": str(time_us - NOV_24_NOON + 10**9),
+            "_BOOT_ID": "5f0c2a6e9d7b4c1e8a3f0b6d2c9e7a41", "_SYSTEMD_UNIT": UNIT, "PRIORITY": "6",
+            "SYSLOG_IDENTIFIER": "o1-proxy", "O1_METHOD": "POST", "O1_PATH": "/v1/chat/completions", **fields}
+
+
+def systemd_entry(time_us: int, message: str) -> dict:
+    return {"__REALTIME_TIMESTAMP": str(time_us), "__MONOTONIC_TIMESTAMP": str(time_us - NOV_24_NOON + 10**9),
+            "_BOOT_ID": "5f0c2a6e9d7b4c1e8a3f0b6d2c9e7a41", "SYSLOG_IDENTIFIER": "systemd", "UNIT": UNIT, "MESSAGE": message}
+
+
+JOURNAL = [
+    systemd_entry(NOV_24_NOON - 1000, f"Started {UNIT} - o1-proxy exchange."),
+    exchange_entry(NOV_24_NOON, MESSAGE="POST /v1/chat/completions o1 200 in 4000 ms", O1_MODEL="o1", O1_API="chat",
+                   O1_STATUS="200", O1_DURATION_MS="4000", O1_UPSTREAM_MS="3990", O1_PROMPT_TOKENS="1000",
+                   O1_CACHED_TOKENS="400", O1_COMPLETION_TOKENS="2000", O1_REASONING_TOKENS="1800",
+                   O1_ADAPTATIONS="drop:temperature rename:max_tokens->max_completion_tokens"),
+    systemd_entry(NOV_24_NOON + 1000, f"{UNIT}: Deactivated successfully."),
     # From a version before O1_API and O1_CACHED_TOKENS.
-    journal_entry(NOV_24_NOON + 86_400_000_000, MESSAGE="POST /v1/chat/completions o1-mini 200 in 900 ms", O1_MODEL="o1-mini",
-                  O1_STATUS="200", O1_DURATION_MS="900", O1_UPSTREAM_MS="890", O1_PROMPT_TOKENS="10",
-                  O1_COMPLETION_TOKENS="100", O1_REASONING_TOKENS="64"),
+    exchange_entry(NOV_24_NOON + 86_400_000_000, MESSAGE="POST /v1/chat/completions o1-mini 200 in 900 ms",
+                   O1_MODEL="o1-mini", O1_STATUS="200", O1_DURATION_MS="900", O1_UPSTREAM_MS="890",
+                   O1_PROMPT_TOKENS="10", O1_COMPLETION_TOKENS="100", O1_REASONING_TOKENS="64"),
     # A model name that is not UTF-8 comes as bytes; a client that left has no tokens.
-    journal_entry(NOV_24_NOON + 86_400_000_001, MESSAGE="POST /v1/chat/completions ? 499 in 20000 ms: client gone",
-                  O1_MODEL=list(b"o1-\xffmini"), O1_STATUS="499", O1_DURATION_MS="20000", O1_ERROR="client gone"),
-])
+    exchange_entry(NOV_24_NOON + 86_400_000_001, MESSAGE="POST /v1/chat/completions ? 499 in 20000 ms: client gone",
+                   O1_MODEL=b"o1-\xffmini", O1_STATUS="499", O1_DURATION_MS="20000", O1_ERROR="client gone"),
+]
 
 
-def test_journal_report_and_the_arguments_journalctl_gets(journalctl):
-    r = journalctl("--since", "-7d", "--until=today", "--by", "day", "--json", stdout=JOURNAL + "\n")
-    assert r.returncode == 0, r.stderr.decode()
-    assert r.journalctl_args == [
-        "--unit=o1-proxy@*", "--output=json", "--no-pager",
-        "--output-fields=O1_MODEL,O1_STATUS,O1_DURATION_MS,O1_UPSTREAM_MS,O1_PROMPT_TOKENS,O1_CACHED_TOKENS,"
-        "O1_COMPLETION_TOKENS,O1_REASONING_TOKENS,O1_ADAPTATIONS,O1_ERROR,MESSAGE",
-        "--since=-7d", "--until=today"]
-    report = json.loads(r.stdout)
-    assert report["source"] == "the journal since -7d until today"
+def as_journalctl_json(entry: dict, fields: list[str]) -> str:
+    """The line `journalctl -o json --output-fields=FIELDS` prints: its own four fields, then
+    the ones asked for; a value that is not UTF-8 as its bytes."""
+    out = {"__CURSOR": f"s=1;i={entry['__REALTIME_TIMESTAMP']}"}
+    for key, value in entry.items():
+        if key.startswith("__") or key == "_BOOT_ID" or key in fields:
+            out[key] = list(value) if isinstance(value, bytes) else value
+    return json.dumps(out, separators=(",", ":"))
+
+
+def export_format(entries: list[dict]) -> bytes:
+    """systemd's journal export format, which systemd-journal-remote turns into a journal file."""
+    out = b""
+    for entry in entries:
+        for key, value in entry.items():
+            data = value if isinstance(value, bytes) else value.encode()
+            if b"\n" in data or isinstance(value, bytes):
+                out += key.encode() + b"\n" + len(data).to_bytes(8, "little") + data + b"\n"
+            else:
+                out += key.encode() + b"=" + data + b"\n"
+        out += b"\n"
+    return out
+
+
+FIELDS = ["O1_MODEL", "O1_STATUS", "O1_DURATION_MS", "O1_UPSTREAM_MS", "O1_PROMPT_TOKENS", "O1_CACHED_TOKENS",
+          "O1_COMPLETION_TOKENS", "O1_REASONING_TOKENS", "O1_ADAPTATIONS", "O1_ERROR", "MESSAGE"]
+JOURNAL_JSON = "".join(as_journalctl_json(e, FIELDS) + "\n" for e in JOURNAL)
+
+
+def check_journal_report(report: dict):
     assert [(row["day"], row["model"]) for row in report["rows"]] == [
         ("2026-11-24", "o1"), ("2026-11-25", "o1-mini"), ("2026-11-25", "o1-\ufffdmini")]
     o1 = report["rows"][0]
@@ -183,8 +211,20 @@ def test_journal_report_and_the_arguments_journalctl_gets(journalctl):
     assert report["rows"][1]["tokens"]["cached"] == 0
     assert report["rows"][2]["errors"]["client_gone"] == 1
     assert [d["exchanges"] for d in report["day_totals"]] == [1, 2]
-    assert report["total"]["exchanges"] == 3 and report["lines_read"] == 5
+    assert report["total"]["exchanges"] == 3
     assert report["period"] == {"first": "2026-11-24 12:00", "last": "2026-11-25 12:00"}
+
+
+def test_journal_report_and_the_arguments_journalctl_gets(journalctl):
+    r = journalctl("--since", "-7d", "--until=today", "--by", "day", "--json", stdout=JOURNAL_JSON)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.journalctl_args == [
+        "--output=json", "--no-pager", "--output-fields=" + ",".join(FIELDS),
+        "--since=-7d", "--until=today", "SYSLOG_IDENTIFIER=o1-proxy"]
+    report = json.loads(r.stdout)
+    assert report["source"] == "the journal since -7d until today"
+    check_journal_report(report)
+    assert report["lines_read"] == 5  # systemd's own messages are read and left out
 
 
 HINT = ("Hint: You are currently not seeing messages from other users and the system.\n"
@@ -194,9 +234,8 @@ HINT = ("Hint: You are currently not seeing messages from other users and the sy
 
 @pytest.mark.parametrize("stderr,status", [
     (HINT, 0),  # the user's own journal only: no exchange, and a hint
-    (HINT + "Failed to add filter for units: No data available\n", 1),
     ("No journal files were opened due to insufficient permissions.\n", 1),
-], ids=["hint", "hint-and-no-units", "no-files"])
+], ids=["hint", "no-files"])
 def test_a_journal_the_user_may_not_read_says_how_to_read_it(journalctl, stderr, status):
     r = journalctl(stderr=stderr, status=status)
     assert r.returncode == 1, r.stdout.decode()
@@ -207,11 +246,10 @@ def test_a_journal_the_user_may_not_read_says_how_to_read_it(journalctl, stderr,
 
 
 def test_a_journal_without_any_exchange_yet_is_an_empty_report(journalctl):
-    # journalctl refuses a unit pattern that matches no unit in the journal.
-    r = journalctl(stderr="Failed to add filter for units: No data available\n", status=1)
+    r = journalctl()
     assert r.returncode == 0, r.stderr.decode()
     assert r.stdout.decode() == "o1-proxy usage of the journal: no exchanges.\n"
-    assert json.loads(journalctl("--json", status=0).stdout)["rows"] == []
+    assert json.loads(journalctl("--json").stdout)["rows"] == []
 
 
 def test_journalctls_own_errors_are_passed_on(journalctl):
@@ -226,18 +264,44 @@ def test_without_journalctl_it_points_to_file(tmp_path):
     assert "journalctl not found" in r.stderr.decode() and "--file" in r.stderr.decode()
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run journalctl as another user")
-def test_the_real_journalctl_as_a_user_without_access(tmp_path):
-    """The real journalctl, run as `nobody`: on a machine whose journal nobody may not read,
-    the advice; on one with no journal files at all (a container), an empty report. Never a
-    report made of what little an unprivileged user sees."""
-    r = subprocess.run(["runuser", "-u", "nobody", "--", str(h.proxy_binary()), "usage"], capture_output=True,
-                       env={"PATH": os.environ["PATH"], "TZ": "UTC"}, timeout=60, cwd="/")
-    err, out = r.stderr.decode(), r.stdout.decode()
-    if r.returncode == 1:
-        assert "systemd-journal" in err and "sudo" in err, err
-    else:
-        assert (r.returncode, out) == (0, "o1-proxy usage of the journal: no exchanges.\n"), (r.returncode, out, err)
+JOURNAL_REMOTE = "/lib/systemd/systemd-journal-remote"
+
+
+@pytest.mark.skipif(not os.path.exists(JOURNAL_REMOTE) or os.geteuid() != 0,
+                    reason="needs root and systemd-journal-remote (apt-get install systemd-journal-remote)")
+def test_the_real_journalctl_on_a_real_journal_file():
+    """A real journal file (written by systemd-journal-remote) read by the real journalctl with
+    the command's own arguments: as root, the report of the fake journalctl's test; as a user
+    outside the systemd-journal group, journalctl's real refusal and the advice."""
+    root = Path(tempfile.mkdtemp(prefix="o1proxy-journal-"))
+    try:
+        root.chmod(0o755)
+        journal = root / "journal"
+        journal.mkdir(mode=0o755)
+        export = root / "entries.export"
+        export.write_bytes(export_format(JOURNAL))
+        subprocess.run([JOURNAL_REMOTE, f"--output={journal}/remote.journal", "--split-mode=none", str(export)],
+                       check=True, capture_output=True, timeout=60)
+        # The command always reads the system journal; this journalctl is the real one, pointed
+        # at the directory above.
+        shim = root / "bin" / "journalctl"
+        shim.parent.mkdir(mode=0o755)
+        shim.write_text(f'#!/bin/sh\nexec {shutil.which("journalctl")} --directory={journal} "$@"\n')
+        shim.chmod(0o755)
+        env = {"PATH": f"{shim.parent}:{os.environ['PATH']}", "TZ": "UTC"}
+
+        report = usage_json("--since", "2026-11-01", "--by", "day", env=env)
+        check_journal_report(report)
+        assert report["lines_read"] == 3  # journalctl selected the proxy's entries itself
+
+        r = subprocess.run(["runuser", "-u", "nobody", "--", str(h.proxy_binary()), "usage"], capture_output=True,
+                           env=env, timeout=60, cwd="/")
+        assert r.returncode == 1, (r.stdout, r.stderr)
+        message = r.stderr.decode()
+        assert "No journal files were opened due to insufficient permissions" in message
+        assert "as nobody" in message and "sudo usermod -aG systemd-journal nobody" in message
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------------------

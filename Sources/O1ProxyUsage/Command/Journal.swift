@@ -2,11 +2,9 @@ import Foundation
 import Glibc
 
 /// How a journalctl run ended, from its exit status and what it wrote to stderr. The messages
-/// are systemd's (`src/shared/journal-util.c`, `src/journal/journalctl.c`, v252 and later).
+/// are systemd's (`journal_access_check_and_warn` in `src/shared/journal-util.c`, v252 and later).
 enum JournalOutcome: Equatable {
     case read
-    /// No `o1-proxy@` unit ever logged: journalctl refuses a unit pattern that matches nothing.
-    case noExchangesYet
     /// Without the systemd-journal group, journalctl opens only the user's own journal: it
     /// either fails ("No journal files were opened due to insufficient permissions.") or reads
     /// nothing of the system's and says so in a hint, exiting 0: a report of that would be a lie.
@@ -18,8 +16,6 @@ enum JournalOutcome: Equatable {
         if message.contains("insufficient permissions") || message.contains("not seeing messages from other users")
             || message.contains("Permission denied") {
             self = .notPermitted(message)
-        } else if status != 0, message.contains("Failed to add filter for units: No data available") {
-            self = .noExchangesYet
         } else if status != 0 {
             self = .failed(message.isEmpty ? "journalctl exited with status \(status)" : message)
         } else {

@@ -28,7 +28,7 @@ public enum UsageCommand {
             case .journal:
                 let outcome = try readJournal(arguments: options.journalctlArguments, path: environment["PATH"]) { builder.add(line: $0) }
                 switch outcome {
-                case .read, .noExchangesYet: break
+                case .read: break
                 case .notPermitted(let message): throw UsageFailure(permissionAdvice(journalctlSaid: message))
                 case .failed(let message): throw UsageFailure("journalctl: \(message)")
                 }
