@@ -65,6 +65,17 @@ import Testing
         #expect(exchange == LoggedExchange(status: 200))
     }
 
+    @Test func absurdCountsAreMissingSoThatSumsCannotOverflow() {
+        let line = "o1-proxy: x status=200 prompt_tokens=999999999999 completion_tokens=1000000000000"
+        #expect(parseLogLine(line) == LoggedExchange(status: 200, promptTokens: 999_999_999_999))
+        var builder = UsageReportBuilder { _ in 0 }
+        for _ in 0..<1000 {
+            var text = "o1-proxy: x status=200 model=o1 prompt_tokens=999999999999 reasoning_tokens=999999999999"
+            text.withUTF8 { builder.add(line: $0) }
+        }
+        #expect(builder.report(grouping: .model, prices: .builtIn).total.stats.promptTokens == 999_999_999_999_000)
+    }
+
     @Test func timeWithOffsetsAndPrecisions() {
         for (time, micros) in [("2026-11-25T08:52:59Z", Int64(1_795_596_779_000_000)),
                                ("2026-11-25T09:52:59.5+01:00", 1_795_596_779_500_000),

@@ -121,7 +121,7 @@ struct ExchangeFields {
     mutating func set(_ field: ExchangeField, _ value: UnsafeBufferPointer<UInt8>) {
         switch field {
         case .time:
-            exchange.time = timeIsJournalTimestamp ? parseCount(value).map(Int64.init) : parseISO8601(value)
+            exchange.time = timeIsJournalTimestamp ? parseCount(value, maxDigits: 18).map(Int64.init) : parseISO8601(value)
         case .model: exchange.model = value.isEmpty ? nil : String(decoding: value, as: UTF8.self)
         case .status:
             if let status = parseCount(value), status < 1000 {
@@ -145,9 +145,10 @@ struct ExchangeFields {
     }
 }
 
-/// A non-negative decimal count; nil for anything else, including values too big to be real.
-func parseCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-    guard !bytes.isEmpty, bytes.count <= 18 else { return nil }
+/// A non-negative decimal count; nil for anything else, including values too big to be real:
+/// no exchange uses a trillion tokens, and sums of a few million such counts cannot overflow.
+func parseCount(_ bytes: UnsafeBufferPointer<UInt8>, maxDigits: Int = 12) -> Int? {
+    guard !bytes.isEmpty, bytes.count <= maxDigits else { return nil }
     var value = 0
     for byte in bytes {
         let digit = byte &- UInt8(ascii: "0")
