@@ -56,6 +56,8 @@ func readJournal(arguments: [String], path: String?, _ body: (UnsafeBufferPointe
         readError = nil
     } catch {
         readError = error
+        // Nobody reads its output any more: it would block on a full pipe for ever.
+        process.terminate()
     }
     done.wait()
     process.waitUntilExit()

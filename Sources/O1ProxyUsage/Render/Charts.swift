@@ -1,43 +1,3 @@
-/// The page's three charts as inline SVG, drawn here rather than by a script: the page works
-/// with scripts off, loads nothing, and every bar carries its figure as a tooltip (`<title>`).
-
-/// The colour of each model in every chart: the most expensive get their own, the rest share
-/// one "other models" series, so that a chart never needs more colours than a reader can tell apart.
-struct Series {
-    static let palette = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7"]
-    static let otherColour = "#9aa0a6"
-
-    struct Entry {
-        var label: String
-        var colour: String
-    }
-
-    let entries: [Entry]
-    private let index: [String?: Int]
-
-    init(models: [String?]) {
-        var entries: [Entry] = []
-        var index: [String?: Int] = [:]
-        for (rank, model) in models.enumerated() {
-            if rank < Series.palette.count {
-                index[model] = entries.count
-                entries.append(Entry(label: model ?? "(no model)", colour: Series.palette[rank]))
-            } else {
-                if entries.count == Series.palette.count {
-                    entries.append(Entry(label: "other models", colour: Series.otherColour))
-                }
-                index[model] = Series.palette.count
-            }
-        }
-        self.entries = entries
-        self.index = index
-    }
-
-    func of(_ model: String?) -> Int {
-        index[model] ?? 0
-    }
-}
-
 /// Cost per day, stacked by model. Days without exchanges between the first and the last are
 /// drawn empty, so the axis is a calendar; undated exchanges (older versions) come last.
 func costChart(_ report: UsageReport, series: Series) -> String {
@@ -61,7 +21,7 @@ func costChart(_ report: UsageReport, series: Series) -> String {
     if let undated = report.dailyCosts.first(where: { $0.day == nil }) { columns.append((nil, costs(undated))) }
     let highest = columns.map { $0.costs.reduce(0, +) }.max() ?? 0
     guard highest > 0 else {
-        return emptyChart(id: "chart-cost", "No cost to draw: no exchange in this period has a priced model with tokens.")
+        return SVG.emptyChart(id: "chart-cost", "No cost to draw: no exchange in this period has a priced model with tokens.")
     }
 
     let plot = Plot(height: 300, left: 64, bottom: 44)
@@ -78,18 +38,18 @@ func costChart(_ report: UsageReport, series: Series) -> String {
         for (seriesIndex, usd) in column.costs.enumerated() where usd > 0 {
             let height = usd / scale.top * plot.height
             top -= height
-            svg += rect(x: x, y: top, width: barWidth, height: height, colour: series.entries[seriesIndex].colour,
+            svg += SVG.rect(x: x, y: top, width: barWidth, height: height, colour: series.entries[seriesIndex].colour,
                         data: [("day", dayText), ("series", series.entries[seriesIndex].label)],
                         title: "\(dayText), \(series.entries[seriesIndex].label): \(Format.usd(usd))")
         }
         let total = column.costs.reduce(0, +)
         // A total above its bar when there is room for one: about 7 characters.
         if total > 0, band >= 56 {
-            svg += text(Format.usd(total), x: x + barWidth / 2, y: top - 4, anchor: "middle", cssClass: "value")
+            svg += SVG.text(Format.usd(total), x: x + barWidth / 2, y: top - 4, anchor: "middle", cssClass: "value")
         }
         if index % labelEvery == 0 {
             let label = column.day.map { day in String(day.iso.dropFirst(5)) } ?? "no date"
-            svg += text(label, x: x + barWidth / 2, y: plot.bottomY + 16, anchor: "middle")
+            svg += SVG.text(label, x: x + barWidth / 2, y: plot.bottomY + 16, anchor: "middle")
         }
     }
     let shown = series.entries.indices.filter { index in columns.contains { $0.costs[index] > 0 } }
@@ -101,12 +61,12 @@ func costChart(_ report: UsageReport, series: Series) -> String {
 func reasoningChart(_ report: UsageReport) -> String {
     let rows = report.models.filter { $0.stats.completionTokens > 0 }
     guard let highest = rows.map({ $0.stats.completionTokens }).max() else {
-        return emptyChart(id: "chart-reasoning", "No completion tokens were logged in this period.")
+        return SVG.emptyChart(id: "chart-reasoning", "No completion tokens were logged in this period.")
     }
     let rowHeight = 30.0
     let labelWidth = 190.0, noteWidth = 250.0
-    let barArea = Charts.width - labelWidth - noteWidth - 16
-    var svg = "<svg id=\"chart-reasoning\" viewBox=\"0 0 \(number(Charts.width)) \(number(Double(rows.count) * rowHeight + 12))\" role=\"img\" aria-label=\"Reasoning and visible completion tokens per model\">\n"
+    let barArea = SVG.width - labelWidth - noteWidth - 16
+    var svg = "<svg id=\"chart-reasoning\" viewBox=\"0 0 \(SVG.number(SVG.width)) \(SVG.number(Double(rows.count) * rowHeight + 12))\" role=\"img\" aria-label=\"Reasoning and visible completion tokens per model\">\n"
     for (index, row) in rows.enumerated() {
         let s = row.stats
         let name = row.model ?? "(no model)"
@@ -114,19 +74,19 @@ func reasoningChart(_ report: UsageReport) -> String {
         let reasoning = min(s.reasoningTokens, s.completionTokens)
         let reasoningWidth = Double(reasoning) / Double(highest) * barArea
         let visibleWidth = Double(s.completionTokens - reasoning) / Double(highest) * barArea
-        svg += text(shortened(name), x: labelWidth - 10, y: y + rowHeight / 2 + 4, anchor: "end", title: name)
+        svg += SVG.text(SVG.shortened(name), x: labelWidth - 10, y: y + rowHeight / 2 + 4, anchor: "end", title: name)
         let data = [("series", name)]
         if reasoning > 0 {
-            svg += rect(x: labelWidth, y: y + 5, width: reasoningWidth, height: rowHeight - 10, colour: reasoningColour,
+            svg += SVG.rect(x: labelWidth, y: y + 5, width: reasoningWidth, height: rowHeight - 10, colour: reasoningColour,
                         data: data, title: "\(name): \(Format.count(reasoning)) reasoning tokens of \(Format.count(s.completionTokens)) completion tokens (\(Format.percent(s.reasoningShare ?? 0)))",
                         cssClass: "seg reasoning")
         }
         if s.completionTokens > reasoning {
-            svg += rect(x: labelWidth + reasoningWidth, y: y + 5, width: visibleWidth, height: rowHeight - 10, colour: visibleColour,
+            svg += SVG.rect(x: labelWidth + reasoningWidth, y: y + 5, width: visibleWidth, height: rowHeight - 10, colour: visibleColour,
                         data: data, title: "\(name): \(Format.count(s.completionTokens - reasoning)) visible tokens",
                         cssClass: "seg visible")
         }
-        svg += text("\(Format.percent(s.reasoningShare ?? 0)) reasoning of \(Format.count(s.completionTokens))",
+        svg += SVG.text("\(Format.percent(s.reasoningShare ?? 0)) reasoning of \(Format.count(s.completionTokens))",
                     x: labelWidth + reasoningWidth + visibleWidth + 8, y: y + rowHeight / 2 + 4, anchor: "start", cssClass: "value")
     }
     return svg + "</svg>\n" + legendHTML([Series.Entry(label: "reasoning (billed, never shown)", colour: reasoningColour),
@@ -145,7 +105,7 @@ func latencyChart(_ report: UsageReport, series: Series) -> String {
     }
     let highest = counts.map { $0.reduce(0, +) }.max() ?? 0
     guard highest > 0 else {
-        return emptyChart(id: "chart-latency", "No exchange in this period logged its duration.")
+        return SVG.emptyChart(id: "chart-latency", "No exchange in this period logged its duration.")
     }
     let plot = Plot(height: 260, left: 64, bottom: 44)
     let scale = NiceScale(Double(highest), wholeNumbers: true)
@@ -160,13 +120,13 @@ func latencyChart(_ report: UsageReport, series: Series) -> String {
         for (seriesIndex, count) in counts[bucket].enumerated() where count > 0 {
             let height = Double(count) / scale.top * plot.height
             top -= height
-            svg += rect(x: x, y: top, width: barWidth, height: height, colour: series.entries[seriesIndex].colour,
+            svg += SVG.rect(x: x, y: top, width: barWidth, height: height, colour: series.entries[seriesIndex].colour,
                         data: [("bucket", label), ("series", series.entries[seriesIndex].label)],
                         title: "\(label), \(series.entries[seriesIndex].label): \(Format.count(count)) exchange\(count == 1 ? "" : "s")")
         }
         let total = counts[bucket].reduce(0, +)
-        if total > 0 { svg += text(Format.count(total), x: x + barWidth / 2, y: top - 4, anchor: "middle", cssClass: "value") }
-        svg += text(label, x: x + barWidth / 2, y: plot.bottomY + 16, anchor: "middle")
+        if total > 0 { svg += SVG.text(Format.count(total), x: x + barWidth / 2, y: top - 4, anchor: "middle", cssClass: "value") }
+        svg += SVG.text(label, x: x + barWidth / 2, y: plot.bottomY + 16, anchor: "middle")
     }
     let shown = series.entries.indices.filter { index in counts.contains { $0[index] > 0 } }
     return svg + "</svg>\n" + legendHTML(shown.map { series.entries[$0] })
@@ -189,118 +149,4 @@ func latencyBucketLabel(_ bucket: Int) -> String {
     let (lowText, highText) = (short(low), short(high))
     let unit = highText.split(separator: " ").last.map(String.init) ?? ""
     return (lowText.hasSuffix(" " + unit) ? String(lowText.dropLast(unit.count + 1)) : lowText) + "–" + highText
-}
-
-/// A chart's frame: the plot area inside the SVG's 1000-wide coordinate system.
-private struct Plot {
-    let totalHeight: Double
-    let left: Double
-    let top = 22.0
-    let right = 16.0
-    let bottomMargin: Double
-
-    init(height: Double, left: Double, bottom: Double) {
-        totalHeight = height
-        self.left = left
-        bottomMargin = bottom
-    }
-
-    var width: Double { Charts.width - left - right }
-    var height: Double { totalHeight - top - bottomMargin }
-    var bottomY: Double { top + height }
-
-    func open(id: String, label: String) -> String {
-        "<svg id=\"\(id)\" viewBox=\"0 0 \(number(Charts.width)) \(number(totalHeight))\" role=\"img\" aria-label=\"\(escapeHTML(label))\">\n"
-    }
-
-    func yAxis(_ scale: NiceScale, label: (Double) -> String) -> String {
-        var svg = ""
-        for tick in scale.ticks {
-            let y = bottomY - tick / scale.top * height
-            svg += "<line class=\"grid\" x1=\"\(number(left))\" x2=\"\(number(left + width))\" y1=\"\(number(y))\" y2=\"\(number(y))\"/>\n"
-            svg += text(label(tick), x: left - 8, y: y + 4, anchor: "end")
-        }
-        return svg
-    }
-}
-
-private enum Charts {
-    static let width = 1000.0
-}
-
-/// An axis from 0 to a round number just above the highest value, in steps of 1, 2 or 5 × 10ⁿ.
-struct NiceScale {
-    let step: Double
-    let top: Double
-
-    init(_ highest: Double, wholeNumbers: Bool = false) {
-        let raw = max(highest, wholeNumbers ? 1 : 1e-9) / 5
-        var magnitude = 1.0
-        while magnitude * 10 <= raw { magnitude *= 10 }
-        while magnitude > raw { magnitude /= 10 }
-        let normal = raw / magnitude
-        var step = (normal <= 1 ? 1 : normal <= 2 ? 2 : normal <= 5 ? 5 : 10) * magnitude
-        if wholeNumbers { step = max(1, step.rounded(.up)) }
-        self.step = step
-        top = (highest / step).rounded(.up) * step
-    }
-
-    var ticks: [Double] {
-        var ticks: [Double] = []
-        var tick = 0.0
-        while tick <= top * (1 + 1e-9) {
-            ticks.append(tick)
-            tick += step
-        }
-        return ticks
-    }
-}
-
-func legendHTML(_ entries: [Series.Entry]) -> String {
-    "<ul class=\"legend\">" + entries.map {
-        "<li><span class=\"swatch\" style=\"background:\($0.colour)\"></span>\(escapeHTML($0.label))</li>"
-    }.joined() + "</ul>\n"
-}
-
-private func emptyChart(id: String, _ message: String) -> String {
-    "<p class=\"empty\" id=\"\(id)\">\(escapeHTML(message))</p>\n"
-}
-
-private func rect(x: Double, y: Double, width: Double, height: Double, colour: String, data: [(String, String)],
-                  title: String, cssClass: String = "seg") -> String {
-    let attributes = data.map { " data-\($0.0)=\"\(escapeHTML($0.1))\"" }.joined()
-    return "<rect class=\"\(cssClass)\" x=\"\(number(x))\" y=\"\(number(y))\" width=\"\(number(width))\" height=\"\(number(height))\" fill=\"\(colour)\"\(attributes)><title>\(escapeHTML(title))</title></rect>\n"
-}
-
-private func text(_ content: String, x: Double, y: Double, anchor: String, cssClass: String? = nil, title: String? = nil) -> String {
-    let classAttribute = cssClass.map { " class=\"\($0)\"" } ?? ""
-    let tooltip = title.map { "<title>\(escapeHTML($0))</title>" } ?? ""
-    return "<text x=\"\(number(x))\" y=\"\(number(y))\" text-anchor=\"\(anchor)\"\(classAttribute)>\(tooltip)\(escapeHTML(content))</text>\n"
-}
-
-/// Coordinates to a tenth of a unit: enough for a 1000-wide drawing, and short.
-private func number(_ value: Double) -> String {
-    let tenths = Int((value * 10).rounded())
-    let sign = tenths < 0 ? "-" : ""
-    let magnitude = tenths.magnitude
-    return magnitude % 10 == 0 ? "\(sign)\(magnitude / 10)" : "\(sign)\(magnitude / 10).\(magnitude % 10)"
-}
-
-/// Model names over 24 characters are cut on the chart; the tooltip has them whole.
-private func shortened(_ name: String) -> String {
-    name.count > 24 ? String(name.prefix(23)) + "…" : name
-}
-
-extension Format {
-    /// An axis label: as many decimals as the step needs, `$0`, `$0.05`, `$2.5`, `$1,000`.
-    static func usdTick(_ value: Double, step: Double) -> String {
-        var decimals = 0
-        var unit = 1.0
-        while unit > step * 1.0000001, decimals < 6 {
-            unit /= 10
-            decimals += 1
-        }
-        if step / unit != (step / unit).rounded(), decimals < 6 { decimals += 1 }
-        return "$" + fixed(value, decimals: decimals, grouped: true)
-    }
 }

@@ -55,4 +55,16 @@ enum Format {
             scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "?" : scalar
         }))
     }
+
+    /// An axis label: as many decimals as the step needs, `$0`, `$0.05`, `$2.5`, `$1,000`.
+    static func usdTick(_ value: Double, step: Double) -> String {
+        var decimals = 0
+        var unit = 1.0
+        while unit > step * 1.0000001, decimals < 6 {
+            unit /= 10
+            decimals += 1
+        }
+        if step / unit != (step / unit).rounded(), decimals < 6 { decimals += 1 }
+        return "$" + fixed(value, decimals: decimals, grouped: true)
+    }
 }
