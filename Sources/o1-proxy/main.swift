@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import O1Proxy
+import O1ProxyUsage
 
 // A write after the client hung up must be an error we handle, not a signal that kills us
 // before the exchange is logged.
@@ -20,6 +21,8 @@ case "--version":
     print("o1-proxy \(o1ProxyVersion)")
 case "--help", "-h":
     print(helpText)
+case "usage":
+    exit(UsageCommand.run(Array(arguments.dropFirst()), environment: environment))
 case let other?:
     FileHandle.standardError.write(Data("o1-proxy: unknown argument \(other); see --help\n".utf8))
     exit(2)

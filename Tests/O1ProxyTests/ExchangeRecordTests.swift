@@ -210,4 +210,12 @@ private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         #expect(record.priority == expected)
         #expect(value(record.fields(masking: []), "PRIORITY") == String(expected))
     }
+
+    /// Control characters are escaped with two hex digits, so `\x1` followed by an `a` can
+    /// never read back as `\x1a`.
+    @Test func controlCharactersTakeTwoHexDigits() {
+        var record = ExchangeRecord()
+        record.error = "\u{01}a\u{1b}\u{7f}"
+        #expect(record.line(masking: []).hasSuffix(#" error="\x01a\x1b\x7f""#))
+    }
 }

@@ -11,6 +11,8 @@ public var helpText: String {
     Usage: o1-proxy             serve ONE HTTP/1.1 exchange on stdin/stdout, then exit
            o1-proxy rules [--state DIR] [--forget MODEL | --all]
                                 the rules in effect and what was learned; forget what was learned
+           o1-proxy usage ...   what each model cost and how it behaved, from the journal
+                                (o1-proxy usage --help)
            o1-proxy --help | --version
 
     Run it from an inetd-style listener, one process per connection:

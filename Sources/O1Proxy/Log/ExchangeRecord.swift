@@ -149,7 +149,8 @@ private func escaped(_ value: String, quotes: Bool) -> String {
         case "\\" where quotes: out.append(contentsOf: "\\\\".unicodeScalars)
         case "\"" where quotes: out.append(contentsOf: "\\\"".unicodeScalars)
         case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-            out.append(contentsOf: "\\x\(String(scalar.value, radix: 16))".unicodeScalars)
+            let hex = String(scalar.value, radix: 16)
+            out.append(contentsOf: "\\x\(hex.count < 2 ? "0" + hex : hex)".unicodeScalars)
         default: out.append(scalar)
         }
     }

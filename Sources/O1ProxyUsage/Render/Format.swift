@@ -1,0 +1,70 @@
+/// How the table and the page write numbers; the same text in both, so a reader (or the
+/// browser test) finds the table's figures on the page.
+enum Format {
+    /// `1,234,567`
+    static func count(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var out = value < 0 ? "-" : ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out += "," }
+            out.append(digit)
+        }
+        return out
+    }
+
+    /// `$12.34`; under a dollar `$0.0123`, where cents would say nothing.
+    static func usd(_ value: Double) -> String {
+        "$" + fixed(value, decimals: value < 1 ? 4 : 2, grouped: true)
+    }
+
+    /// `812 ms`, `2.1 s`, `75 s`, `12 min`
+    static func duration(_ ms: Int) -> String {
+        switch ms {
+        case ..<1000: "\(ms) ms"
+        case ..<10000: fixed(Double(ms) / 1000, decimals: 1) + " s"
+        case ..<600_000: "\((ms + 500) / 1000) s"
+        default: "\((ms + 30000) / 60000) min"
+        }
+    }
+
+    /// `83 %`; `<1 %` for a share that is there but rounds to nothing.
+    static func percent(_ share: Double) -> String {
+        let rounded = Int((share * 100).rounded())
+        return rounded == 0 && share > 0 ? "<1 %" : "\(rounded) %"
+    }
+
+    /// A non-negative amount with a fixed number of decimals, rounded half up.
+    static func fixed(_ value: Double, decimals: Int, grouped: Bool = false) -> String {
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = Int64((max(value, 0) * scale).rounded())
+        let unit = Int64(scale)
+        let whole = Int(scaled / unit)
+        var text = grouped ? count(whole) : String(whole)
+        if decimals > 0 {
+            let fraction = String(scaled % unit)
+            text += "." + String(repeating: "0", count: decimals - fraction.count) + fraction
+        }
+        return text
+    }
+
+    /// A name that came from a client, made safe for a terminal: control characters (which
+    /// could move the cursor or recolour the screen) become `?`.
+    static func printable(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
+            scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "?" : scalar
+        }))
+    }
+
+    /// An axis label: as many decimals as the step needs, `$0`, `$0.05`, `$2.5`, `$1,000`.
+    static func usdTick(_ value: Double, step: Double) -> String {
+        var decimals = 0
+        var unit = 1.0
+        while unit > step * 1.0000001, decimals < 6 {
+            unit /= 10
+            decimals += 1
+        }
+        if step / unit != (step / unit).rounded(), decimals < 6 { decimals += 1 }
+        return "$" + fixed(value, decimals: decimals, grouped: true)
+    }
+}

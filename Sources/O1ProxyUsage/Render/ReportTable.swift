@@ -1,0 +1,115 @@
+/// The rows and cells of the report's two tables, shared by the terminal and the page so that
+/// both print the same figures: per model (by day: per model and day, then the day's total),
+/// then the total.
+struct ReportTable {
+    enum Kind {
+        case model, dayTotal, total
+    }
+
+    struct Line {
+        var kind: Kind
+        var day: Day?
+        var model: String?
+        var label: [String]
+        var behaviour: [String]
+        var tokens: [String]
+    }
+
+    /// Column names, and the keys the page marks its cells with.
+    static let behaviourColumns = [("exchanges", "exchanges"), ("4xx", "e4xx"), ("5xx", "e5xx"), ("gone", "gone"),
+                                   ("broken", "broken"), ("rejected", "rejected"), ("p50", "p50"), ("p95", "p95"),
+                                   ("upstream p50", "up50"), ("upstream p95", "up95")]
+    static let tokenColumns = [("prompt", "prompt"), ("cached", "cached"), ("completion", "completion"),
+                               ("reasoning", "reasoning"), ("reasoning share", "share"), ("cost", "cost"),
+                               ("prices of", "date")]
+
+    let labelHeaders: [String]
+    let lines: [Line]
+
+    init(_ report: UsageReport) {
+        let byDay = report.grouping == .day
+        labelHeaders = byDay ? ["day", "model"] : ["model"]
+        func line(_ kind: Kind, day: Day?, model: String?, stats: UsageStats, cost: String, date: String) -> Line {
+            let name: String
+            switch kind {
+            case .model: name = model.map(Format.printable) ?? "(no model)"
+            case .dayTotal: name = "all models"
+            case .total: name = byDay ? "" : "total"
+            }
+            let label = byDay ? [kind == .total ? "total" : day?.iso ?? "no date", name] : [name]
+            return Line(kind: kind, day: day, model: model, label: label,
+                        behaviour: ReportTable.behaviourCells(stats), tokens: ReportTable.tokenCells(stats, cost: cost, date: date))
+        }
+        var lines: [Line] = []
+        var totals = report.dayTotals.makeIterator()
+        for (index, row) in report.rows.enumerated() {
+            lines.append(line(.model, day: row.day, model: row.model, stats: row.stats, cost: costText(row),
+                              date: row.price?.origin.date ?? ""))
+            let dayEnds = index + 1 == report.rows.count || report.rows[index + 1].day != row.day
+            if byDay, dayEnds, let total = totals.next() {
+                lines.append(line(.dayTotal, day: total.day, model: nil, stats: total.stats, cost: totalCostText(total), date: ""))
+            }
+        }
+        lines.append(line(.total, day: nil, model: nil, stats: report.total.stats, cost: totalCostText(report.total), date: ""))
+        self.lines = lines
+    }
+
+    private static func behaviourCells(_ s: UsageStats) -> [String] {
+        [Format.count(s.exchanges), Format.count(s.clientErrors), Format.count(s.serverErrors), Format.count(s.clientsGone),
+         Format.count(s.streamsFailed), Format.count(s.rejectedRoundTrips),
+         s.duration.map { Format.duration($0.p50) } ?? "-", s.duration.map { Format.duration($0.p95) } ?? "-",
+         s.upstream.map { Format.duration($0.p50) } ?? "-", s.upstream.map { Format.duration($0.p95) } ?? "-"]
+    }
+
+    private static func tokenCells(_ s: UsageStats, cost: String, date: String) -> [String] {
+        [Format.count(s.promptTokens), Format.count(s.cachedTokens), Format.count(s.completionTokens),
+         Format.count(s.reasoningTokens), s.reasoningShare.map(Format.percent) ?? "-", cost, date]
+    }
+}
+
+func costText(_ row: UsageReport.Row) -> String {
+    if let cost = row.cost { return Format.usd(cost) }
+    return row.model == nil ? "-" : "no price"
+}
+
+func totalCostText(_ total: UsageReport.Total) -> String {
+    (total.incomplete ? "≥ " : "") + Format.usd(total.cost)
+}
+
+/// `o1-proxy usage of the journal since -7d: 1,234 exchanges, 2026-11-18 09:00 to ...`
+func headline(_ report: UsageReport, source: String) -> String {
+    let exchanges = report.total.stats.exchanges
+    guard exchanges > 0 else {
+        let read = report.linesRead == 0 ? "" : " (read \(Format.count(report.linesRead)) lines, none of them an o1-proxy exchange)"
+        return "o1-proxy usage of \(source): no exchanges\(read)."
+    }
+    var text = "o1-proxy usage of \(source): \(Format.count(exchanges)) exchange\(exchanges == 1 ? "" : "s")"
+    if let period = report.period {
+        text += ", \(period.first.text) to \(period.last.text) (local time)"
+    }
+    if report.undated > 0 {
+        text += "; \(Format.count(report.undated)) without a date (logged by a version that wrote no time=)"
+    }
+    return text + "."
+}
+
+/// What the columns mean and where the prices come from: printed with every cost.
+func legend(_ report: UsageReport) -> [String] {
+    var lines = [
+        "gone: the client left before the answer (499). broken: a stream that failed after its 200.",
+        "rejected: upstream calls rejected before a fix was learned. reasoning share: of the completion tokens.",
+        "Costs are estimates in USD at standard-tier list prices of " + pricesText(report) + ".",
+    ]
+    if !report.unpricedModels.isEmpty {
+        lines.append("No price for " + report.unpricedModels.map(Format.printable).joined(separator: ", ")
+            + ": their tokens are not in the total; price them in O1_PROXY_PRICES.")
+    }
+    return lines
+}
+
+func pricesText(_ report: UsageReport) -> String {
+    let origins = report.priceOrigins.isEmpty ? [PriceOrigin(date: PriceList.builtInDate, file: nil)] : report.priceOrigins
+    return origins.map { origin in
+        origin.date + (origin.file.map { " (O1_PROXY_PRICES=\(Format.printable($0)))" } ?? " (built in)")
+    }.joined(separator: " and ")
+}

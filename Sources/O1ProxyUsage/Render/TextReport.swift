@@ -1,0 +1,66 @@
+/// The report for a terminal: two tables that fit 100 columns (how each model behaved; what
+/// its tokens cost), the learned fixes that keep costing round trips, and what the columns mean.
+public func renderText(_ report: UsageReport, source: String) -> String {
+    var out = headline(report, source: source) + "\n"
+    guard report.total.stats.exchanges > 0 else { return out }
+    let table = ReportTable(report)
+    var behaviour = TextTable(headers: table.labelHeaders + ReportTable.behaviourColumns.map(\.0), leftColumns: table.labelHeaders.count)
+    var tokens = TextTable(headers: table.labelHeaders + ReportTable.tokenColumns.map(\.0), leftColumns: table.labelHeaders.count)
+    for line in table.lines {
+        if line.kind == .total {
+            behaviour.rule()
+            tokens.rule()
+        }
+        behaviour.add(line.label + line.behaviour)
+        tokens.add(line.label + line.tokens)
+    }
+    out += "\nHow each model behaved\n" + behaviour.text
+    out += "\nWhat the tokens cost\n" + tokens.text
+
+    let learnedRows = report.models.filter { !$0.stats.learned.isEmpty }
+    if !learnedRows.isEmpty {
+        out += "\nRejected round trips: fixes the proxy learned from upstream 400s. Each one costs a rejected call\n"
+        out += "and its latency on every exchange until it is a rule in O1_PROXY_RULES.\n"
+        for row in learnedRows {
+            let fixes = row.stats.learned.map { "\(Format.count($0.count)) × \(Format.printable($0.fix))" }
+            out += "  \(row.model.map(Format.printable) ?? "(no model)"): " + fixes.joined(separator: ", ") + "\n"
+        }
+    }
+    out += "\n" + legend(report).joined(separator: "\n") + "\n"
+    return out
+}
+
+/// Columns sized to their widest cell: text columns to the left, numbers to the right.
+struct TextTable {
+    private var rows: [[String]?]
+    private let leftColumns: Int
+
+    init(headers: [String], leftColumns: Int) {
+        self.leftColumns = leftColumns
+        rows = [headers, nil]
+    }
+
+    mutating func add(_ cells: [String]) {
+        rows.append(cells)
+    }
+
+    /// A line of dashes before the next row.
+    mutating func rule() {
+        rows.append(nil)
+    }
+
+    var text: String {
+        let cells = rows.compactMap { $0 }
+        let widths = cells[0].indices.map { column in cells.map { $0[column].count }.max() ?? 0 }
+        let totalWidth = widths.reduce(0, +) + 2 * (widths.count - 1)
+        return rows.map { row in
+            guard let row else { return String(repeating: "-", count: totalWidth) }
+            var line = row.enumerated().map { column, cell in
+                let pad = String(repeating: " ", count: widths[column] - cell.count)
+                return column < leftColumns ? cell + pad : pad + cell
+            }.joined(separator: "  ")
+            while line.last == " " { line.removeLast() }
+            return line
+        }.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,232 @@
+/// The report, as values: what each model (or each model on each day) cost and how it behaved,
+/// and the series the page's charts draw. Renderers turn it into a table, JSON or HTML.
+public struct UsageReport: Sendable {
+    public enum Grouping: String, Sendable {
+        case model, day
+    }
+
+    /// One model, or one model on one day.
+    public struct Row: Sendable {
+        /// By day only; nil there for exchanges logged without a date (older versions).
+        public var day: Day?
+        /// nil for requests that named no model (`GET /v1/models`, malformed requests).
+        public var model: String?
+        public var stats: UsageStats
+        public var price: PriceMatch?
+        /// nil when the model has no price (or there is no model).
+        public var cost: Double?
+    }
+
+    /// A day's or the whole period's figures.
+    public struct Total: Sendable {
+        public var day: Day?
+        public var stats: UsageStats
+        /// The cost of what had a price.
+        public var cost: Double
+        /// Some tokens had no price, so `cost` is a lower bound.
+        public var incomplete: Bool
+    }
+
+    public struct DailyCost: Sendable {
+        /// nil: exchanges without a date.
+        public var day: Day?
+        /// By model, in the order of `models`; only models with a price.
+        public var costs: [(model: String, usd: Double)]
+    }
+
+    /// Exchanges per bucket of total time, per model.
+    public struct LatencyHistogram: Sendable {
+        /// Upper bounds (exclusive) in ms; the last bucket is everything at or above the last bound.
+        public static let bounds = [250, 500, 1000, 2000, 5000, 10000, 20000, 30000, 60000, 120000, 300000]
+        public var counts: [(model: String?, counts: [Int])]
+
+        static func bucket(_ ms: Int) -> Int {
+            bounds.firstIndex { ms < $0 } ?? bounds.count
+        }
+    }
+
+    public var grouping: Grouping
+    /// Per `grouping`: by model, most expensive first; by day, day after day, then as by model.
+    public var rows: [Row]
+    /// By day only: each day's total.
+    public var dayTotals: [Total]
+    public var total: Total
+    /// Always by model, most expensive first: the order (and colours) of the charts' series.
+    public var models: [Row]
+    /// Models whose tokens could not be costed.
+    public var unpricedModels: [String]
+    /// The dates and sources of the prices that produced the costs.
+    public var priceOrigins: [PriceOrigin]
+    public var dailyCosts: [DailyCost]
+    public var latency: LatencyHistogram
+    /// Local time of the first and last dated exchange.
+    public var period: (first: LocalTime, last: LocalTime)?
+    /// Exchanges logged without a date.
+    public var undated: Int
+    /// Non-empty input lines read, exchanges or not.
+    public var linesRead: Int
+}
+
+/// A moment on the local clock, minute precision: `2026-11-25 08:52`.
+public struct LocalTime: Equatable, Sendable {
+    public var day: Day
+    public var minuteOfDay: Int
+
+    init(micros: Int64, utcOffset: Int) {
+        let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        day = Day(seconds: seconds, utcOffset: utcOffset)
+        let local = seconds + Int64(utcOffset)
+        minuteOfDay = Int((local - Int64(day.daysSinceEpoch) * 86400) / 60)
+    }
+
+    public var text: String {
+        "\(day.iso) \(twoDigits(minuteOfDay / 60)):\(twoDigits(minuteOfDay % 60))"
+    }
+}
+
+/// Collects exchanges one line at a time (a month of them never sits in memory as text) and
+/// makes the report at the end.
+public struct UsageReportBuilder {
+    private struct Key: Hashable {
+        var day: Day?
+        var model: String?
+    }
+
+    /// Seconds east of UTC at a moment (seconds since the epoch): the local calendar decides
+    /// which day an exchange belongs to, as `journalctl --since` does.
+    private let utcOffset: (Int64) -> Int
+    private var offsetCache: (slot: Int64, offset: Int)?
+    private var groups: [Key: Tally] = [:]
+    private var first: Int64?
+    private var last: Int64?
+    private var undated = 0
+    public private(set) var linesRead = 0
+    public private(set) var exchanges = 0
+
+    public init(utcOffset: @escaping (Int64) -> Int) {
+        self.utcOffset = utcOffset
+    }
+
+    public mutating func add(line: UnsafeBufferPointer<UInt8>) {
+        guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\t") }) else { return }
+        linesRead += 1
+        if let exchange = parseLogLine(line) { add(exchange) }
+    }
+
+    public mutating func add(_ exchange: LoggedExchange) {
+        exchanges += 1
+        var day: Day?
+        if let time = exchange.time {
+            first = min(first ?? time, time)
+            last = max(last ?? time, time)
+            let seconds = time >= 0 ? time / 1_000_000 : (time - 999_999) / 1_000_000
+            day = Day(seconds: seconds, utcOffset: offset(at: seconds))
+        } else {
+            undated += 1
+        }
+        groups[Key(day: day, model: exchange.model), default: Tally()].add(exchange)
+    }
+
+    /// Offsets change only at a zone's transitions, which fall on a quarter hour.
+    private mutating func offset(at seconds: Int64) -> Int {
+        let slot = seconds >= 0 ? seconds / 900 : (seconds - 899) / 900
+        if let cache = offsetCache, cache.slot == slot { return cache.offset }
+        let offset = utcOffset(seconds)
+        offsetCache = (slot, offset)
+        return offset
+    }
+
+    public func report(grouping: UsageReport.Grouping, prices: PriceList) -> UsageReport {
+        var byModel: [String?: Tally] = [:]
+        var byDay: [Day?: Tally] = [:]
+        var all = Tally()
+        for (key, tally) in groups {
+            byModel[key.model, default: Tally()].merge(tally)
+            byDay[key.day, default: Tally()].merge(tally)
+            all.merge(tally)
+        }
+        var matches: [String: PriceMatch] = [:]
+        for case let model? in byModel.keys { matches[model] = prices.match(model) }
+
+        func row(day: Day?, model: String?, tally: Tally) -> UsageReport.Row {
+            let price = model.flatMap { matches[$0] }
+            return UsageReport.Row(day: day, model: model, stats: tally.stats, price: price, cost: price.map { tally.cost($0.price) })
+        }
+        func total(day: Day?, keys: [Key], tally: Tally) -> UsageReport.Total {
+            var cost = 0.0
+            var incomplete = false
+            for key in keys {
+                let part = groups[key]!
+                if let match = key.model.flatMap({ matches[$0] }) {
+                    cost += part.cost(match.price)
+                } else if part.hasTokens {
+                    incomplete = true
+                }
+            }
+            return UsageReport.Total(day: day, stats: tally.stats, cost: cost, incomplete: incomplete)
+        }
+        let models = byModel.map { row(day: nil, model: $0.key, tally: $0.value) }.sorted(by: mostExpensiveFirst)
+        let rank = Dictionary(uniqueKeysWithValues: models.enumerated().map { ($0.element.model, $0.offset) })
+        let days = byDay.keys.sorted(by: earlierFirst)
+
+        let rows: [UsageReport.Row]
+        var dayTotals: [UsageReport.Total] = []
+        switch grouping {
+        case .model:
+            rows = models
+        case .day:
+            rows = groups.map { row(day: $0.key.day, model: $0.key.model, tally: $0.value) }.sorted {
+                $0.day != $1.day ? earlierFirst($0.day, $1.day) : rank[$0.model]! < rank[$1.model]!
+            }
+            dayTotals = days.map { day in total(day: day, keys: groups.keys.filter { $0.day == day }, tally: byDay[day]!) }
+        }
+
+        let dailyCosts = days.map { day in
+            UsageReport.DailyCost(day: day, costs: models.compactMap { model in
+                guard let name = model.model, let match = matches[name], let tally = groups[Key(day: day, model: name)] else { return nil }
+                return (name, tally.cost(match.price))
+            })
+        }
+        let latency = UsageReport.LatencyHistogram(counts: models.map { model in
+            var counts = Array(repeating: 0, count: UsageReport.LatencyHistogram.bounds.count + 1)
+            for duration in byModel[model.model]!.durations { counts[UsageReport.LatencyHistogram.bucket(duration)] += 1 }
+            return (model.model, counts)
+        })
+        var origins: [PriceOrigin] = []
+        for model in models {
+            if let origin = model.price?.origin, !origins.contains(origin) { origins.append(origin) }
+        }
+        let unpriced = models.compactMap { row -> String? in
+            guard let model = row.model, row.price == nil, byModel[model]!.hasTokens else { return nil }
+            return model
+        }
+        let period = first.flatMap { first in
+            last.map { last in
+                (LocalTime(micros: first, utcOffset: utcOffset(first / 1_000_000)),
+                 LocalTime(micros: last, utcOffset: utcOffset(last / 1_000_000)))
+            }
+        }
+        return UsageReport(
+            grouping: grouping, rows: rows, dayTotals: dayTotals, total: total(day: nil, keys: Array(groups.keys), tally: all),
+            models: models, unpricedModels: unpriced, priceOrigins: origins, dailyCosts: dailyCosts, latency: latency,
+            period: period, undated: undated, linesRead: linesRead)
+    }
+}
+
+/// Cost first (a model without a price after those with one), then exchanges, then name; the
+/// requests without a model last.
+private func mostExpensiveFirst(_ a: UsageReport.Row, _ b: UsageReport.Row) -> Bool {
+    if (a.model == nil) != (b.model == nil) { return b.model == nil }
+    if a.cost != b.cost { return (a.cost ?? -1) > (b.cost ?? -1) }
+    if a.stats.exchanges != b.stats.exchanges { return a.stats.exchanges > b.stats.exchanges }
+    return (a.model ?? "") < (b.model ?? "")
+}
+
+/// Undated exchanges (older versions) come after the dated days.
+private func earlierFirst(_ a: Day?, _ b: Day?) -> Bool {
+    switch (a, b) {
+    case let (a?, b?): a < b
+    case (_?, nil): true
+    default: false
+    }
+}

@@ -1,0 +1,119 @@
+import Testing
+@testable import O1ProxyUsage
+
+@Suite struct UsageReportTests {
+    @Test func anEmptyJournalIsAnEmptyReport() {
+        let empty = report([])
+        #expect(empty.rows.isEmpty)
+        #expect(empty.total.stats.exchanges == 0)
+        #expect(empty.total.cost == 0 && !empty.total.incomplete)
+        #expect(empty.period == nil)
+        #expect(empty.dailyCosts.isEmpty)
+    }
+
+    @Test func outcomesAreSplit() {
+        let r = report([
+            Fixture.exchange(model: "o1", status: 200),
+            Fixture.exchange(model: "o1", status: 400),
+            Fixture.exchange(model: "o1", status: 404),
+            Fixture.exchange(model: "o1", status: 499, duration: 20000),
+            Fixture.exchange(model: "o1", status: 502),
+            Fixture.exchange(model: "o1", status: 504, duration: nil),
+            Fixture.exchange(model: "o1", status: 200, failed: true),
+        ])
+        let s = r.rows[0].stats
+        #expect((s.exchanges, s.clientErrors, s.serverErrors, s.clientsGone, s.streamsFailed) == (7, 2, 2, 1, 1))
+        #expect(s.errors == 6)
+        #expect(s.duration == Percentiles(p50: 1000, p95: 20000))
+    }
+
+    @Test func percentilesAreNearestRank() {
+        let exchanges = (1...20).map { Fixture.exchange(model: "o1", duration: $0 * 100) }
+        #expect(report(exchanges).rows[0].stats.duration == Percentiles(p50: 1000, p95: 1900))
+        #expect(report(exchanges).rows[0].stats.upstream == Percentiles(p50: 990, p95: 1890))
+        #expect(report([Fixture.exchange(model: "o1", duration: 7)]).rows[0].stats.duration == Percentiles(p50: 7, p95: 7))
+    }
+
+    @Test func tokensReasoningShareAndCost() {
+        let r = report([
+            Fixture.exchange(model: "o1-mini", prompt: 1000, cached: 400, completion: 2000, reasoning: 1500),
+            Fixture.exchange(model: "o1-mini-2024-09-12", prompt: 1000, completion: 1000, reasoning: 500),
+        ])
+        // A dated snapshot is its own row, priced as its model.
+        #expect(r.rows.map(\.model) == ["o1-mini", "o1-mini-2024-09-12"])
+        #expect(r.rows[0].stats.reasoningShare == 0.75)
+        #expect(r.rows[0].cost == (600 * 1.1 + 400 * 0.55 + 2000 * 4.4) / 1_000_000)
+        #expect(r.rows[1].price?.pricedAs == "o1-mini")
+        #expect(r.total.stats.reasoningShare == 2000.0 / 3000.0)
+        #expect(r.total.cost == r.rows[0].cost! + r.rows[1].cost!)
+        #expect(!r.total.incomplete)
+    }
+
+    @Test func aModelWithoutPriceIsNeverCostedAtZero() {
+        let r = report([
+            Fixture.exchange(model: "o1", prompt: 100, completion: 100),
+            Fixture.exchange(model: "o9-future", prompt: 100, completion: 100),
+            Fixture.exchange(model: "o8-failing", status: 400),
+            Fixture.exchange(model: nil, status: 200),
+        ])
+        #expect(r.rows.map(\.model) == ["o1", "o8-failing", "o9-future", nil])
+        #expect(r.rows[2].cost == nil && r.rows[2].price == nil)
+        #expect(r.unpricedModels == ["o9-future"])
+        #expect(r.total.incomplete)
+        #expect(r.total.cost == r.rows[0].cost)
+    }
+
+    @Test func rejectedRoundTripsCountEachFix() {
+        let r = report([
+            Fixture.exchange(model: "o9", learned: ["drop:temperature", "role:system->user"]),
+            Fixture.exchange(model: "o9", learned: ["drop:temperature"]),
+            Fixture.exchange(model: "o9"),
+        ])
+        #expect(r.rows[0].stats.rejectedRoundTrips == 3)
+        #expect(r.rows[0].stats.learned.map(\.fix) == ["drop:temperature", "role:system->user"])
+        #expect(r.rows[0].stats.learned.map(\.count) == [2, 1])
+    }
+
+    @Test func byDayRowsDayTotalsAndUndatedLast() {
+        let r = report([
+            Fixture.exchange(model: "o1", day: 24, prompt: 1000, completion: 1000),
+            Fixture.exchange(model: "gpt-4o", day: 24, prompt: 1000, completion: 1000),
+            Fixture.exchange(model: "o1", day: 22, prompt: 10, completion: 10),
+            Fixture.exchange(model: "o9", day: nil, prompt: 10, completion: 10),
+        ], grouping: .day)
+        #expect(r.rows.map { "\($0.day?.iso ?? "-") \($0.model ?? "-")" } == ["2026-11-22 o1", "2026-11-24 o1", "2026-11-24 gpt-4o", "- o9"])
+        #expect(r.dayTotals.map { $0.day?.iso ?? "-" } == ["2026-11-22", "2026-11-24", "-"])
+        #expect(r.dayTotals[1].stats.exchanges == 2)
+        #expect(r.dayTotals[1].cost == r.rows[1].cost! + r.rows[2].cost!)
+        #expect(r.dayTotals[2].incomplete)
+        #expect(r.undated == 1)
+        #expect(r.dailyCosts.map { $0.costs.map(\.model) } == [["o1"], ["o1", "gpt-4o"], []])
+        #expect(r.period?.first.text == "2026-11-22 12:00" && r.period?.last.text == "2026-11-24 12:00")
+    }
+
+    @Test func daysAreLocal() {
+        // 12:00 UTC is the next day 14 hours east.
+        let r = report([Fixture.exchange(model: "o1", day: 24)], grouping: .day, utcOffset: 14 * 3600)
+        #expect(r.rows[0].day?.iso == "2026-11-25")
+    }
+
+    @Test func latencyHistogramBuckets() {
+        #expect(UsageReport.LatencyHistogram.bucket(0) == 0)
+        #expect(UsageReport.LatencyHistogram.bucket(249) == 0)
+        #expect(UsageReport.LatencyHistogram.bucket(250) == 1)
+        #expect(UsageReport.LatencyHistogram.bucket(300_000) == 11)
+        let r = report([Fixture.exchange(model: "o1", duration: 1500), Fixture.exchange(model: "o1", duration: 1999),
+                        Fixture.exchange(model: "o1", duration: nil)])
+        #expect(r.latency.counts.first?.counts == [0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0])
+    }
+
+    @Test func linesAreCountedAndParsed() {
+        var builder = UsageReportBuilder { _ in 0 }
+        for line in [Fixture.newLine, "", "  ", "garbage", Fixture.journalExchange] {
+            var line = line
+            line.withUTF8 { builder.add(line: $0) }
+        }
+        #expect(builder.linesRead == 3)
+        #expect(builder.exchanges == 2)
+    }
+}

@@ -1,0 +1,536 @@
+"""`o1-proxy usage`, the release binary end to end: the report made from the proxy's own log
+lines, from the journal through journalctl (a fake one on PATH, printing what the real one
+prints), with an operator's prices, and its page rendered in a real headless browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import e2e_helpers as h
+from headless_browser import Browser, chromium_path
+
+
+def usage(*args: str, env: dict | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    full_env = {"PATH": os.environ["PATH"], "TZ": "UTC", **(env or {})}
+    return subprocess.run([str(h.proxy_binary()), "usage", *args], input=stdin, capture_output=True, env=full_env,
+                          timeout=60)
+
+
+def usage_json(*args: str, **kw) -> dict:
+    r = usage(*args, "--json", **kw)
+    assert r.returncode == 0, r.stderr.decode()
+    return json.loads(r.stdout)
+
+
+def rows_by_model(report: dict) -> dict:
+    return {row["model"]: row for row in report["rows"]}
+
+
+# --------------------------------------------------------------------------------------
+# The proxy's own log lines
+
+def test_report_of_the_proxys_own_log(proxy, fake, tmp_path):
+    mark = proxy.mark()
+    seen = {}  # model -> usages the clients were given
+
+    def answer(model, r):
+        assert r.status == 200, r.raw[:500]
+        chunks = [c for c in h.json_chunks(r) if c.get("usage")] if r.header("Content-Type", "").startswith("text/event-stream") \
+            else [r.json()]
+        seen.setdefault(model, []).extend(c["usage"] for c in chunks)
+
+    answer("o1-mini", h.chat(proxy.port, {"model": "o1-mini", "temperature": 0.2, "messages": [
+        {"role": "system", "content": "be brief"}, {"role": "user", "content": "report me"}]}))
+    answer("o1-mini", h.chat(proxy.port, {"model": "o1-mini", "stream": True, "stream_options": {"include_usage": True},
+                                          "messages": [{"role": "user", "content": "a faked stream"}]}))
+    answer("o3-mini", h.chat(proxy.port, {"model": "o3-mini", "stream": True, "stream_options": {"include_usage": True},
+                                          "messages": [{"role": "user", "content": "a native stream"}]}))
+    answer("gpt-4o", h.chat(proxy.port, {"model": "gpt-4o", "messages": [{"role": "user", "content": "plain"}]}))
+    answer("o9-future", h.chat(proxy.port, {"model": "o9-future", "max_tokens": 50, "temperature": 0.3, "messages": [
+        {"role": "system", "content": "learn"}, {"role": "user", "content": "three fixes"}]}))
+    assert h.chat(proxy.port, b"{oops").status == 400
+    assert h.request(proxy.port, "GET", "/v1/models").status == 200
+    assert h.chat(proxy.port, {"model": "fault-500-json", "messages": [{"role": "user", "content": "x"}]}).status == 500
+    lines = [e for e in proxy.entries(mark, count=8)]
+
+    log = tmp_path / "proxy.log"
+    log.write_bytes(proxy.log_path.read_bytes()[mark:])  # systemd-socket-activate's lines included
+    report = usage_json("--file", str(log))
+    assert report == usage_json("--file", "-", stdin=log.read_bytes()) | {"source": str(log)}
+
+    def logged(model, key):
+        return sum(int(e.get(key, 0)) for e in lines if e.get("model") == model)
+
+    rows = rows_by_model(report)
+    assert set(rows) == {"o1-mini", "o3-mini", "gpt-4o", "o9-future", "fault-500-json", None}
+    assert report["total"]["exchanges"] == 8
+    for model in ("o1-mini", "o3-mini", "gpt-4o", "o9-future"):
+        tokens = rows[model]["tokens"]
+        # The report says what the log says, and the log what the clients were told.
+        for key in ("prompt", "completion", "reasoning"):
+            assert tokens[key] == logged(model, f"{key}_tokens"), (model, key)
+        assert tokens["prompt"] == sum(u["prompt_tokens"] for u in seen[model])
+        assert tokens["completion"] == sum(u["completion_tokens"] for u in seen[model])
+        assert tokens["reasoning"] == sum(u["completion_tokens_details"]["reasoning_tokens"] for u in seen[model])
+        # cached_tokens is logged by newer proxies only; without it the report counts none.
+        cached = sum(u.get("prompt_tokens_details", {}).get("cached_tokens", 0) for u in seen[model]) \
+            if any("cached_tokens" in e for e in lines) else 0
+        assert tokens["cached"] == cached
+    assert rows["o1-mini"]["exchanges"] == 2
+    assert rows["o1-mini"]["cost"]["priced_as"] == "o1-mini"
+    fixes = next(e for e in lines if e.get("model") == "o9-future")["learned"].split()
+    assert len(fixes) == 3
+    assert rows["o9-future"]["rejected_round_trips"] == 3
+    assert rows["o9-future"]["learned"] == {fix: 1 for fix in fixes}
+    assert rows["o9-future"]["cost"] is None and report["unpriced_models"] == ["o9-future"]
+    assert report["total"]["cost"]["complete"] is False
+    assert rows[None]["exchanges"] == 2 and rows[None]["errors"]["4xx"] == 1
+    assert rows["fault-500-json"]["errors"]["5xx"] == 1
+    durations = sorted(int(e["duration_ms"]) for e in lines)
+    assert report["total"]["duration_ms"]["p95"] == durations[-1]
+    if all("time" in e for e in lines):
+        assert report["undated_exchanges"] == 0 and report["period"] is not None
+    else:
+        assert report["undated_exchanges"] == 8 and report["period"] is None
+
+    text = usage("--file", str(log))
+    assert text.returncode == 0
+    out = text.stdout.decode()
+    assert "8 exchanges" in out and "o9-future" in out and "no price" in out
+    assert "No price for o9-future" in out
+
+
+# --------------------------------------------------------------------------------------
+# The journal, through journalctl
+
+FAKE_JOURNALCTL = """#!/bin/sh
+printf '%s\\n' "$@" > "$FAKE_JOURNALCTL_ARGS"
+cat "$FAKE_JOURNALCTL_STDOUT"
+printf '%s' "$FAKE_JOURNALCTL_STDERR" >&2
+exit "$FAKE_JOURNALCTL_STATUS"
+"""
+
+
+@pytest.fixture
+def journalctl(tmp_path):
+    """Runs `o1-proxy usage` with a journalctl on PATH that prints `stdout` and `stderr`, exits
+    with `status` and records its arguments."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "journalctl").write_text(FAKE_JOURNALCTL)
+    (bin_dir / "journalctl").chmod(0o755)
+
+    def run(*args, stdout: str = "", stderr: str = "", status: int = 0):
+        (tmp_path / "stdout").write_text(stdout)
+        env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "FAKE_JOURNALCTL_ARGS": str(tmp_path / "args"),
+               "FAKE_JOURNALCTL_STDOUT": str(tmp_path / "stdout"), "FAKE_JOURNALCTL_STDERR": stderr,
+               "FAKE_JOURNALCTL_STATUS": str(status)}
+        result = usage(*args, env=env)
+        result.journalctl_args = (tmp_path / "args").read_text().splitlines() if (tmp_path / "args").exists() else None
+        return result
+
+    return run
+
+
+NOV_24_NOON = 1_795_521_600_000_000  # 2026-11-24 12:00:00 UTC, in µs
+UNIT = "o1-proxy@1-127.0.0.1:4567-127.0.0.1:40000.service"
+
+
+def exchange_entry(time_us: int, **fields) -> dict:
+    return {"__REALTIME_TIMESTAMP": str(time_us), "__MONOTONIC_TIMESTAMP": str(time_us - NOV_24_NOON + 10**9),
+            "_BOOT_ID": "5f0c2a6e9d7b4c1e8a3f0b6d2c9e7a41", "_SYSTEMD_UNIT": UNIT, "PRIORITY": "6",
+            "SYSLOG_IDENTIFIER": "o1-proxy", "O1_METHOD": "POST", "O1_PATH": "/v1/chat/completions", **fields}
+
+
+def systemd_entry(time_us: int, message: str) -> dict:
+    return {"__REALTIME_TIMESTAMP": str(time_us), "__MONOTONIC_TIMESTAMP": str(time_us - NOV_24_NOON + 10**9),
+            "_BOOT_ID": "5f0c2a6e9d7b4c1e8a3f0b6d2c9e7a41", "SYSLOG_IDENTIFIER": "systemd", "UNIT": UNIT, "MESSAGE": message}
+
+
+JOURNAL = [
+    systemd_entry(NOV_24_NOON - 1000, f"Started {UNIT} - o1-proxy exchange."),
+    exchange_entry(NOV_24_NOON, MESSAGE="POST /v1/chat/completions o1 200 in 4000 ms", O1_MODEL="o1", O1_API="chat",
+                   O1_STATUS="200", O1_DURATION_MS="4000", O1_UPSTREAM_MS="3990", O1_PROMPT_TOKENS="1000",
+                   O1_CACHED_TOKENS="400", O1_COMPLETION_TOKENS="2000", O1_REASONING_TOKENS="1800",
+                   O1_LEARNED="drop:temperature rename:max_tokens->max_completion_tokens"),
+    systemd_entry(NOV_24_NOON + 1000, f"{UNIT}: Deactivated successfully."),
+    # From a version before O1_API and O1_CACHED_TOKENS.
+    exchange_entry(NOV_24_NOON + 86_400_000_000, MESSAGE="POST /v1/chat/completions o1-mini 200 in 900 ms",
+                   O1_MODEL="o1-mini", O1_STATUS="200", O1_DURATION_MS="900", O1_UPSTREAM_MS="890",
+                   O1_PROMPT_TOKENS="10", O1_COMPLETION_TOKENS="100", O1_REASONING_TOKENS="64"),
+    # A model name that is not UTF-8 comes as bytes; a client that left has no tokens.
+    exchange_entry(NOV_24_NOON + 86_400_000_001, MESSAGE="POST /v1/chat/completions ? 499 in 20000 ms: client gone",
+                   O1_MODEL=b"o1-\xffmini", O1_STATUS="499", O1_DURATION_MS="20000", O1_ERROR="client gone"),
+]
+
+
+def as_journalctl_json(entry: dict, fields: list[str]) -> str:
+    """The line `journalctl -o json --output-fields=FIELDS` prints: its own four fields, then
+    the ones asked for; a value that is not UTF-8 as its bytes."""
+    out = {"__CURSOR": f"s=1;i={entry['__REALTIME_TIMESTAMP']}"}
+    for key, value in entry.items():
+        if key.startswith("__") or key == "_BOOT_ID" or key in fields:
+            out[key] = list(value) if isinstance(value, bytes) else value
+    return json.dumps(out, separators=(",", ":"))
+
+
+def export_format(entries: list[dict]) -> bytes:
+    """systemd's journal export format, which systemd-journal-remote turns into a journal file."""
+    out = b""
+    for entry in entries:
+        for key, value in entry.items():
+            data = value if isinstance(value, bytes) else value.encode()
+            if b"\n" in data or isinstance(value, bytes):
+                out += key.encode() + b"\n" + len(data).to_bytes(8, "little") + data + b"\n"
+            else:
+                out += key.encode() + b"=" + data + b"\n"
+        out += b"\n"
+    return out
+
+
+FIELDS = ["O1_MODEL", "O1_STATUS", "O1_DURATION_MS", "O1_UPSTREAM_MS", "O1_PROMPT_TOKENS", "O1_CACHED_TOKENS",
+          "O1_COMPLETION_TOKENS", "O1_REASONING_TOKENS", "O1_LEARNED", "O1_ADAPTATIONS", "O1_ERROR", "MESSAGE"]
+JOURNAL_JSON = "".join(as_journalctl_json(e, FIELDS) + "\n" for e in JOURNAL)
+
+
+def check_journal_report(report: dict):
+    assert [(row["day"], row["model"]) for row in report["rows"]] == [
+        ("2026-11-24", "o1"), ("2026-11-25", "o1-mini"), ("2026-11-25", "o1-\ufffdmini")]
+    o1 = report["rows"][0]
+    assert o1["tokens"] == {"prompt": 1000, "cached": 400, "completion": 2000, "reasoning": 1800}
+    assert o1["cost"]["usd"] == pytest.approx((600 * 15 + 400 * 7.5 + 2000 * 60) / 1e6)
+    assert o1["rejected_round_trips"] == 2
+    assert report["rows"][1]["tokens"]["cached"] == 0
+    assert report["rows"][2]["errors"]["client_gone"] == 1
+    assert [d["exchanges"] for d in report["day_totals"]] == [1, 2]
+    assert report["total"]["exchanges"] == 3
+    assert report["period"] == {"first": "2026-11-24 12:00", "last": "2026-11-25 12:00"}
+
+
+def test_journal_report_and_the_arguments_journalctl_gets(journalctl):
+    r = journalctl("--since", "-7d", "--until=today", "--by", "day", "--json", stdout=JOURNAL_JSON)
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.journalctl_args == [
+        "--output=json", "--no-pager", "--output-fields=" + ",".join(FIELDS),
+        "--since=-7d", "--until=today", "SYSLOG_IDENTIFIER=o1-proxy"]
+    report = json.loads(r.stdout)
+    assert report["source"] == "the journal since -7d until today"
+    check_journal_report(report)
+    assert report["lines_read"] == 5  # systemd's own messages are read and left out
+
+
+HINT = ("Hint: You are currently not seeing messages from other users and the system.\n"
+        "      Users in groups 'adm', 'systemd-journal' can see all messages.\n"
+        "      Pass -q to turn off this notice.\n")
+
+
+@pytest.mark.parametrize("stderr,status", [
+    (HINT, 0),  # the user's own journal only: no exchange, and a hint
+    ("No journal files were opened due to insufficient permissions.\n", 1),
+], ids=["hint", "no-files"])
+def test_a_journal_the_user_may_not_read_says_how_to_read_it(journalctl, stderr, status):
+    r = journalctl(stderr=stderr, status=status)
+    assert r.returncode == 1, r.stdout.decode()
+    message = r.stderr.decode()
+    assert "systemd-journal" in message and "sudo" in message, message
+    assert "usermod -aG systemd-journal" in message
+    assert r.stdout == b""
+
+
+def test_a_journal_without_any_exchange_yet_is_an_empty_report(journalctl):
+    r = journalctl()
+    assert r.returncode == 0, r.stderr.decode()
+    assert r.stdout.decode() == "o1-proxy usage of the journal: no exchanges.\n"
+    assert json.loads(journalctl("--json").stdout)["rows"] == []
+
+
+def test_journalctls_own_errors_are_passed_on(journalctl):
+    r = journalctl("--since", "soon", stderr="Failed to parse timestamp: soon\n", status=1)
+    assert r.returncode == 1
+    assert r.stderr.decode() == "o1-proxy usage: journalctl: Failed to parse timestamp: soon\n"
+
+
+def test_without_journalctl_it_points_to_file(tmp_path):
+    r = usage(env={"PATH": str(tmp_path)})
+    assert r.returncode == 1
+    assert "journalctl not found" in r.stderr.decode() and "--file" in r.stderr.decode()
+
+
+JOURNAL_REMOTE = "/lib/systemd/systemd-journal-remote"
+
+
+@pytest.mark.skipif(not os.path.exists(JOURNAL_REMOTE) or os.geteuid() != 0,
+                    reason="needs root and systemd-journal-remote (apt-get install systemd-journal-remote)")
+def test_the_real_journalctl_on_a_real_journal_file():
+    """A real journal file (written by systemd-journal-remote) read by the real journalctl with
+    the command's own arguments: as root, the report of the fake journalctl's test; as a user
+    outside the systemd-journal group, journalctl's real refusal and the advice."""
+    root = Path(tempfile.mkdtemp(prefix="o1proxy-journal-"))
+    try:
+        root.chmod(0o755)
+        journal = root / "journal"
+        journal.mkdir(mode=0o755)
+        export = root / "entries.export"
+        export.write_bytes(export_format(JOURNAL))
+        subprocess.run([JOURNAL_REMOTE, f"--output={journal}/remote.journal", "--split-mode=none", str(export)],
+                       check=True, capture_output=True, timeout=60)
+        # The command always reads the system journal; this journalctl is the real one, pointed
+        # at the directory above.
+        shim = root / "bin" / "journalctl"
+        shim.parent.mkdir(mode=0o755)
+        shim.write_text(f'#!/bin/sh\nexec {shutil.which("journalctl")} --directory={journal} "$@"\n')
+        shim.chmod(0o755)
+        env = {"PATH": f"{shim.parent}:{os.environ['PATH']}", "TZ": "UTC"}
+
+        report = usage_json("--since", "2026-11-01", "--by", "day", env=env)
+        check_journal_report(report)
+        assert report["lines_read"] == 3  # journalctl selected the proxy's entries itself
+
+        r = subprocess.run(["runuser", "-u", "nobody", "--", str(h.proxy_binary()), "usage"], capture_output=True,
+                           env=env, timeout=60, cwd="/")
+        assert r.returncode == 1, (r.stdout, r.stderr)
+        message = r.stderr.decode()
+        assert "No journal files were opened due to insufficient permissions" in message
+        assert "as nobody" in message and "sudo usermod -aG systemd-journal nobody" in message
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------
+# Prices and arguments
+
+def test_an_operators_prices_extend_the_list_and_date_the_cost(tmp_path):
+    log = tmp_path / "x.log"
+    log.write_text(
+        "o1-proxy: POST /v1/chat/completions prod-o1 200 in 10 ms time=2026-11-24T12:00:00Z model=prod-o1 status=200 "
+        "duration_ms=10 prompt_tokens=1000000 completion_tokens=1000000 reasoning_tokens=10\n"
+        "o1-proxy: POST /v1/chat/completions my-model 200 in 10 ms model=my-model status=200 duration_ms=10 "
+        "prompt_tokens=1000000 completion_tokens=0\n")
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"date": "2026-12-01", "prices": {"my-model": {"input": 2, "output": 8}},
+                                  "aliases": {"prod-*": "o1"}}))
+    report = usage_json("--file", str(log), env={"O1_PROXY_PRICES": str(prices)})
+    rows = rows_by_model(report)
+    assert rows["prod-o1"]["cost"] == {"usd": 75, "priced_as": "o1", "price_date": "2026-08-21", "prices_file": None}
+    assert rows["my-model"]["cost"] == {"usd": 2, "priced_as": "my-model", "price_date": "2026-12-01",
+                                        "prices_file": str(prices)}
+    assert report["prices"] == [{"date": "2026-08-21", "file": None}, {"date": "2026-12-01", "file": str(prices)}]
+    text = usage("--file", str(log), env={"O1_PROXY_PRICES": str(prices)}).stdout.decode()
+    assert f"list prices of 2026-08-21 (built in) and 2026-12-01 (O1_PROXY_PRICES={prices})" in text
+
+
+@pytest.mark.parametrize("content,problem", [
+    ("{not json", "not valid JSON"),
+    ('{"prices": {"x": {"input": 1, "output": 2}}}', '"date" must say when the prices were taken'),
+    (None, "cannot read it"),
+], ids=["not-json", "no-date", "missing"])
+def test_a_bad_prices_file_is_a_clear_error(tmp_path, content, problem):
+    prices = tmp_path / "prices.json"
+    if content is not None:
+        prices.write_text(content)
+    r = usage("--file", "-", env={"O1_PROXY_PRICES": str(prices)}, stdin=b"")
+    assert r.returncode == 1
+    assert r.stderr.decode().startswith(f"o1-proxy usage: O1_PROXY_PRICES={prices}: ")
+    assert problem in r.stderr.decode()
+
+
+@pytest.mark.parametrize("args,problem", [
+    (["--by", "week"], "--by takes model or day"),
+    (["--file", "x", "--since", "-1d"], "--since and --until select journal entries"),
+    (["--bogus"], "unknown argument --bogus"),
+])
+def test_wrong_arguments_exit_2(args, problem):
+    r = usage(*args)
+    assert r.returncode == 2
+    assert problem in r.stderr.decode() and "o1-proxy usage --help" in r.stderr.decode()
+
+
+def test_help_and_an_unreadable_file():
+    r = usage("--help")
+    assert r.returncode == 0 and b"O1_PROXY_PRICES" in r.stdout and b"--since" in r.stdout
+    r = usage("--file", "/nonexistent/o1-proxy.log")
+    assert r.returncode == 1 and b"cannot read /nonexistent/o1-proxy.log" in r.stderr
+
+
+# --------------------------------------------------------------------------------------
+# The page, in a real browser
+
+def fixture_log() -> str:
+    """Four days of five models (one without a price), every outcome, learned fixes, and two
+    lines from a version that wrote no time=."""
+    models = [("o1-mini", 1200, 4000, 3400), ("o1", 3000, 9000, 8000), ("gpt-4o", 800, 600, 0),
+              ("o3-mini", 500, 2500, 2000), ("o9-future", 300, 700, 500)]
+    lines = []
+    for i in range(60):
+        model, prompt, completion, reasoning = models[i % 5]
+        day = 22 + i % 4
+        status, error = 200, None
+        if i % 11 == 0:
+            status, error = 502, "upstream_error"
+        elif i % 13 == 0:
+            status, error = 499, "client gone"
+        elif i % 17 == 0:
+            status, error = 400, "invalid_json"
+        elif i % 19 == 0:
+            error = "the upstream stream ended before [DONE]"
+        duration = 150 + (i * 2371) % 45000
+        pairs = [("time", f"2026-11-{day}T{i % 24:02d}:{i % 60:02d}:00.000Z"), ("model", model), ("status", str(status)),
+                 ("duration_ms", str(duration)), ("upstream_ms", str(duration - 7))]
+        if status == 200:
+            pairs += [("prompt_tokens", str(prompt + i)), ("cached_tokens", str((prompt // 4) if i % 3 == 0 else 0)),
+                      ("completion_tokens", str(completion + 10 * i)), ("reasoning_tokens", str(reasoning + 5 * i if reasoning else 0))]
+        if model == "o9-future":
+            pairs.append(("learned", "drop:temperature role:system->user"))
+        if error:
+            pairs.append(("error", error))
+        text = " ".join(f'{k}="{v}"' if " " in v else f"{k}={v}" for k, v in pairs)
+        lines.append(f"o1-proxy: POST /v1/chat/completions {model} {status} in {duration} ms {text}")
+    lines.append("o1-proxy: POST /v1/chat/completions o1 200 in 5000 ms model=o1 status=200 duration_ms=5000 "
+                 "upstream_ms=4990 prompt_tokens=100 completion_tokens=2000 reasoning_tokens=1900")
+    lines.append("Spawned /usr/local/bin/o1-proxy (o1-proxy) as PID 4321.")
+    lines.append("o1-proxy: GET /v1/models 200 in 3 ms method=GET path=/v1/models status=200 duration_ms=3 upstream_ms=2")
+    return "\n".join(lines) + "\n"
+
+
+def count(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def usd(text: str) -> tuple[float, float]:
+    """A shown amount and half its last digit: how far from the exact figure it may be."""
+    digits = text.removeprefix("≥ ").removeprefix("$").replace(",", "")
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    return float(digits), 0.5 * 10 ** -decimals + 1e-9
+
+
+def milliseconds(text: str) -> tuple[float, float]:
+    value, unit = text.split(" ")
+    scale = {"ms": 1, "s": 1000, "min": 60000}[unit]
+    step = scale * (10 ** -len(value.split(".")[1]) if "." in value else 1)
+    return float(value) * scale, step / 2 + 1e-9
+
+
+PAGE_FACTS = """(() => {
+  const rects = id => [...document.querySelectorAll(`#${id} rect.seg`)].map(r => {
+    const b = r.getBoundingClientRect();
+    return {title: r.querySelector('title').textContent, day: r.dataset.day, series: r.dataset.series,
+            bucket: r.dataset.bucket, cls: r.getAttribute('class'), width: b.width, height: b.height,
+            onTop: document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2) === r,
+            fill: getComputedStyle(r).fill};
+  });
+  const table = id => [...document.querySelectorAll(`#${id} tbody tr`)].map(tr => {
+    const row = {kind: tr.className, model: tr.dataset.model ?? null, day: tr.dataset.day ?? null};
+    for (const td of tr.querySelectorAll('td')) row[td.className] = td.textContent;
+    return row;
+  });
+  const legend = [...document.querySelectorAll('#section-cost .legend li, #section-latency .legend li')].map(li =>
+    [li.textContent, getComputedStyle(li.querySelector('.swatch')).backgroundColor]);
+  const tiles = Object.fromEntries([...document.querySelectorAll('.tile')].map(t =>
+    [t.id, t.querySelector('.value').textContent]));
+  const svgs = [...document.querySelectorAll('svg')].map(s => [s.id, s.getBoundingClientRect().width,
+                                                              s.getBoundingClientRect().height]);
+  return {cost: rects('chart-cost'), reasoning: rects('chart-reasoning'), latency: rects('chart-latency'),
+          behaviour: table('table-behaviour'), tokens: table('table-tokens'), legend, tiles, svgs,
+          scripts: document.scripts.length, headline: document.getElementById('headline').textContent};
+})()"""
+
+
+@pytest.mark.skipif(chromium_path() is None, reason="chromium is not installed: scripts/deps installs it")
+def test_the_page_in_a_browser_draws_the_charts_and_shows_the_json_figures(tmp_path):
+    log = tmp_path / "proxy.log"
+    log.write_text(fixture_log())
+    page = tmp_path / "usage.html"
+    r = usage("--file", str(log), "--html", str(page))
+    assert r.returncode == 0, r.stderr.decode()
+    by_model = usage_json("--file", str(log))
+    by_day = usage_json("--file", str(log), "--by", "day")
+
+    with Browser(width=1200) as browser:
+        browser.open(page.as_uri())
+        facts = browser.evaluate(PAGE_FACTS)
+        screenshot = tmp_path / "usage.png"
+        browser.screenshot(str(screenshot))
+        print(f"screenshot: {screenshot}")
+        # Nothing but the file itself was loaded, and nothing runs in it.
+        assert browser.requests == [page.as_uri()]
+    assert facts["scripts"] == 0
+    assert screenshot.stat().st_size > 50_000
+
+    # Every chart is laid out, every bar is drawn, visible and on top where it is.
+    assert [s[0] for s in facts["svgs"]] == ["chart-cost", "chart-reasoning", "chart-latency"]
+    assert all(w > 900 and h > 100 for _, w, h in facts["svgs"]), facts["svgs"]
+    for chart in ("cost", "reasoning", "latency"):
+        assert facts[chart], chart
+        for rect in facts[chart]:
+            assert rect["width"] > 0 and rect["height"] > 0 and rect["onTop"], (chart, rect)
+    legend = dict(facts["legend"])
+    for rect in facts["cost"] + facts["latency"]:
+        assert rect["fill"] == legend[rect["series"]], rect
+
+    # Cost per day: one segment per priced model and day, each the --by day figure.
+    expected = {(row["day"], row["model"]): row["cost"]["usd"] for row in by_day["rows"]
+                if row["cost"] and row["cost"]["usd"] > 0}
+    shown = {}
+    for rect in facts["cost"]:
+        amount = re.fullmatch(r"(.+), (.+): (\$[\d,.]+)", rect["title"])
+        assert amount and (amount[1], amount[2]) == (rect["day"], rect["series"]), rect
+        shown[(None if rect["day"] == "no date" else rect["day"], rect["series"])] = usd(amount[3])
+    assert set(shown) == set(expected)
+    for key, (value, slack) in shown.items():
+        assert abs(value - expected[key]) <= slack, key
+
+    # Reasoning vs visible: the token counts of --json.
+    rows = rows_by_model(by_model)
+    for rect in facts["reasoning"]:
+        tokens = rows[rect["series"]]["tokens"]
+        numbers = [count(n) for n in re.findall(r"[\d,]+(?= )", rect["title"].split(": ", 1)[1])]
+        if "reasoning" in rect["cls"]:
+            assert numbers[:2] == [tokens["reasoning"], tokens["completion"]], rect["title"]
+        else:
+            assert numbers[0] == tokens["completion"] - tokens["reasoning"], rect["title"]
+
+    # The latency histogram holds every exchange that logged a duration, once.
+    in_histogram = sum(count(re.search(r": ([\d,]+) exchange", r["title"])[1]) for r in facts["latency"])
+    assert in_histogram == by_model["total"]["exchanges"]
+
+    # The tables say what --json says, row by row and cell by cell.
+    for row in facts["behaviour"]:
+        figures = rows[row["model"] or None] if row["kind"] == "model" else by_model["total"]
+        assert count(row["exchanges"]) == figures["exchanges"]
+        for cell, key in (("e4xx", "4xx"), ("e5xx", "5xx"), ("gone", "client_gone"), ("broken", "stream_failed")):
+            assert count(row[cell]) == figures["errors"][key], (row, cell)
+        assert count(row["rejected"]) == figures["rejected_round_trips"]
+        for cell, (key, p) in {"p50": ("duration_ms", "p50"), "p95": ("duration_ms", "p95"),
+                               "up50": ("upstream_ms", "p50"), "up95": ("upstream_ms", "p95")}.items():
+            value, slack = milliseconds(row[cell])
+            assert abs(value - figures[key][p]) <= slack, (row, cell)
+    for row in facts["tokens"]:
+        figures = rows[row["model"] or None] if row["kind"] == "model" else by_model["total"]
+        for key in ("prompt", "cached", "completion", "reasoning"):
+            assert count(row[key]) == figures["tokens"][key], (row, key)
+        if figures["reasoning_share"] is not None:
+            assert abs(int(row["share"].removesuffix(" %")) - figures["reasoning_share"] * 100) <= 0.51, row
+        if row["kind"] == "total":
+            value, slack = usd(row["cost"])
+            assert abs(value - figures["cost"]["usd"]) <= slack
+            assert row["cost"].startswith("≥ ") == (not figures["cost"]["complete"])
+        elif figures["cost"] is None:
+            assert row["cost"] in ("no price", "-")
+        else:
+            value, slack = usd(row["cost"])
+            assert abs(value - figures["cost"]["usd"]) <= slack and row["date"] == figures["cost"]["price_date"]
+    assert {row["model"] for row in facts["tokens"] if row["kind"] == "model"} == {m or "" for m in rows}
+
+    # The tiles sum it up.
+    assert count(facts["tiles"]["tile-exchanges"]) == by_model["total"]["exchanges"] == 62
+    assert abs(usd(facts["tiles"]["tile-cost"])[0] - by_model["total"]["cost"]["usd"]) <= usd(facts["tiles"]["tile-cost"])[1]
+    assert count(facts["tiles"]["tile-rejected"]) == by_model["total"]["rejected_round_trips"] == 24
+    assert "2 without a date" in facts["headline"]
