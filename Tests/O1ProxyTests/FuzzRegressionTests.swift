@@ -280,8 +280,10 @@ enum FuzzChecks {
         }
         if body["store"] != false { violations.append("\(what): store is not false") }
         if let tokens = body["max_output_tokens"]?.int, tokens < 16 { violations.append("\(what): max_output_tokens \(tokens)") }
-        for tool in body["tools"]?.array ?? [] where tool["type"] == "function" {
-            if tool["function"] != nil || tool["name"] == nil { violations.append("\(what): a nested function tool") }
+        // A chat function tool is flattened; a malformed one (no `function` object) goes on as
+        // sent, for the upstream to name what is missing.
+        for tool in body["tools"]?.array ?? [] where tool["type"] == "function" && tool["function"]?.object != nil {
+            violations.append("\(what): a nested function tool")
         }
         for item in body["input"]?.array ?? [] {
             if item["type"] == "function_call", item["id"] != nil { violations.append("\(what): a function_call with an id") }
