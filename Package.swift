@@ -5,7 +5,7 @@ let package = Package(
     name: "o1-proxy",
     targets: [
         .target(name: "O1Proxy"),
-        .target(name: "O1ProxyUsage"),
+        .target(name: "O1ProxyUsage", dependencies: ["O1Proxy"]),
         .executableTarget(name: "o1-proxy", dependencies: ["O1Proxy", "O1ProxyUsage"]),
         .testTarget(name: "O1ProxyTests", dependencies: ["O1Proxy"]),
         .testTarget(name: "O1ProxyUsageTests", dependencies: ["O1ProxyUsage"]),

@@ -93,12 +93,4 @@ import Testing
             #expect(message?.contains(expected) == true, "\(json): \(message ?? "accepted")")
         }
     }
-
-    @Test func globMatchesLikeTheRulesFile() {
-        #expect(glob("a*b*c", matches: "axxbyyc"))
-        #expect(glob("*", matches: ""))
-        #expect(glob("o1-*", matches: "o1-"))
-        #expect(!glob("o1-*", matches: "o1"))
-        #expect(!glob("a*b", matches: "a-b-c"))
-    }
 }

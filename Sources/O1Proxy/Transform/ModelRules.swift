@@ -162,8 +162,9 @@ extension ModelRule {
     }
 }
 
-/// `*` matches any run of characters; everything else matches itself.
-func glob(_ pattern: String, matches name: String) -> Bool {
+/// `*` matches any run of characters; everything else matches itself. Shared with the usage
+/// report, whose price aliases match model names the way rules do.
+package func glob(_ pattern: String, matches name: String) -> Bool {
     let pattern = Array(pattern.utf8), name = Array(name.utf8)
     var p = 0, n = 0, star = -1, mark = 0
     while n < name.count {

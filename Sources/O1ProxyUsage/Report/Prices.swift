@@ -1,3 +1,4 @@
+import O1Proxy
 /// A list price in US dollars per million tokens. Without a cached-input price, cached prompt
 /// tokens cost what other prompt tokens cost (the pro models have no cache discount).
 public struct Price: Equatable, Sendable {
@@ -167,29 +168,4 @@ func isISODate(_ text: String) -> Bool {
           parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
           let month = Int(parts[1]), let day = Int(parts[2]) else { return false }
     return (1...12).contains(month) && (1...31).contains(day)
-}
-
-/// `*` matches any run of characters, as in the rules file; everything else matches itself.
-func glob(_ pattern: String, matches text: String) -> Bool {
-    let pattern = Array(pattern.utf8), text = Array(text.utf8)
-    var p = 0, t = 0
-    var star: Int?, resume = 0
-    while t < text.count {
-        if p < pattern.count, pattern[p] == UInt8(ascii: "*") {
-            star = p
-            resume = t
-            p += 1
-        } else if p < pattern.count, pattern[p] == text[t] {
-            p += 1
-            t += 1
-        } else if let star {
-            p = star + 1
-            resume += 1
-            t = resume
-        } else {
-            return false
-        }
-    }
-    while p < pattern.count, pattern[p] == UInt8(ascii: "*") { p += 1 }
-    return p == pattern.count
 }
