@@ -197,10 +197,16 @@ class Proxy:
             time.sleep(0.01)
         return False
 
-    def entries(self, mark: int, count: int = 1, timeout: float = 5.0) -> list[dict]:
-        """Wait until the proxy processes have exited, then return the `count` proxy log
-        lines written after `mark`, parsed (exactly `count` are expected)."""
-        self.wait_idle(timeout)
+    def entries(self, mark: int, count: int = 1, timeout: float = 10.0) -> list[dict]:
+        """Wait until `count` proxy log lines were written after `mark` and the proxy processes
+        have exited, then return those lines, parsed (exactly `count` are expected).
+        Waiting for the lines themselves matters on a busy machine: systemd-socket-activate may
+        log a child's "Spawned" after that child has already answered, so an idle check alone
+        can pass before the line is written."""
+        deadline = time.time() + timeout
+        while len(self.lines(mark)) < count and time.time() < deadline:
+            time.sleep(0.01)
+        self.wait_idle(max(0.0, deadline - time.time()))
         lines = self.lines(mark)
         assert len(lines) == count, (
             f"expected {count} o1-proxy log line(s), got {len(lines)}:\n" + "\n".join(lines)
@@ -208,7 +214,7 @@ class Proxy:
             + self.log_path.read_bytes()[mark:].decode("utf-8", "replace"))
         return [parse_logfmt(l) for l in lines]
 
-    def entry(self, mark: int, timeout: float = 5.0) -> dict:
+    def entry(self, mark: int, timeout: float = 10.0) -> dict:
         return self.entries(mark, 1, timeout)[0]
 
 
