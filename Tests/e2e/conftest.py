@@ -79,13 +79,13 @@ def proxy(start_proxy):
 @pytest.fixture(autouse=True)
 def _fake_reset_and_secret_check(request, fake, _proxy_pool):
     for p in _proxy_pool.values():  # earlier tests' proxy processes must be done
-        p.wait_idle(5)
+        p.wait_idle(10)
     fake.reset()
     h.SEEN_BODIES.clear()
     marks = {id(p): p.mark() for p in _proxy_pool.values()}
     yield
     for p in _proxy_pool.values():
-        p.wait_idle(5)
+        p.wait_idle(10)
     frags = h.secret_fragments()
     leaks = []
     for p in list(_proxy_pool.values()):
