@@ -96,7 +96,7 @@ def test_fast_stream_gets_no_keepalive(start_proxy, fake):
     # A grace period far longer than a fast answer takes even on a busy machine.
     p = start_proxy(O1_PROXY_GRACE_SECONDS=5, O1_PROXY_KEEPALIVE_SECONDS=1)
     r = h.chat(p.port, {"model": "o3-mini", "stream": True,
-                           "messages": [{"role": "user", "content": "quick"}]})
+                        "messages": [{"role": "user", "content": "quick"}]})
     assert r.status == 200
     assert comments(r) == []
 
