@@ -1,7 +1,17 @@
 """What scripts/bench measures, one function each: `name(b: Bench) -> dict`, the dict stored as
 results[name] in .build-bench/results.json. To add a measurement, write its function here and
 give it a row in MEASUREMENTS (scripts/bench) with a report (report.py; report.exchanges fits
-any set of sequential exchanges); a target it must meet is a row in targets.py.
+any set of sequential exchanges); a target it must meet is a row in targets.py. For example:
+
+    def bridged(b: Bench) -> dict:
+        # A chat request the proxy bridges to /v1/responses.
+        body = chat_body("o1-pro")
+        return sequential(b.direct_and_proxies(), lambda t: request_bytes(t.port, body), b.args.requests, 4)
+
+    ("bridged", measure.bridged, report.exchanges("Chat bridged to /v1/responses (o1-pro)")),
+
+A proxy with other settings is `b.activate(name, b.bins["proxy-static"], dict(b.base_env, ...))`;
+a command timed on its own (a report over generated journal entries) is `spawns(argv, n)`.
 
 Every timing runs side by side with its reference in the same run: "direct" (the fake upstream
 answering without any proxy) and the floors (a URLSession process that answers at once)."""

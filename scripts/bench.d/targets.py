@@ -25,6 +25,11 @@ def added(R: dict, target: str, p: str = "p50") -> float:
     return R["latency"][target][f"{p}_ms"] - R["latency"]["direct"][f"{p}_ms"]
 
 
+def added_over_floor(R: dict, f: str):
+    """Latency the proxy adds per exchange over what the floor adds, both socket-activated."""
+    return ratio(added(R, f"proxy-{f}"), added(R, f"floor-{f}"))
+
+
 def tls_gain(R: dict, f: str, better: str, worse: str) -> str:
     x = R["tls"]["exchanges"]
     return (f"{round(x[f'{worse}-{f}']['p50_ms'] - x[f'{better}-{f}']['p50_ms'], 2)} / "
@@ -47,8 +52,7 @@ def at_most(limit: float):
 
 
 RATIOS = [
-    Row("added latency p50 / floor (floor-{f} under socket-activate, added p50)",
-        lambda R, f: ratio(added(R, f"proxy-{f}"), added(R, f"floor-{f}")), "latency"),
+    Row("added latency p50 / floor (floor-{f} under socket-activate, added p50)", added_over_floor, "latency"),
     Row("added latency p50 / floor (floor-{f} bare spawn)",
         lambda R, f: ratio(added(R, f"proxy-{f}"), R["startup"][f"floor-{f}"]["wall_p50_ms"]), "startup"),
     Row("added latency p99 / floor (floor-{f} under socket-activate)",
@@ -68,7 +72,7 @@ RATIOS = [
 
 TARGETS = [
     Row("added latency p50 <= 1.3 x start-up floor (proxy-{f}, floor under socket-activate)",
-        RATIOS[0].value, "latency", ok=at_most(1.3)),
+        added_over_floor, "latency", ok=at_most(1.3)),
     Row("private memory (USS) per in-flight exchange <= 10 MB (proxy-{f}, mean)",
         lambda R, f: (R["memory"][f"proxy-{f}"]["uss"] or {}).get("mean_mb"), "memory", ok=memory_ok),
     Row("zero errors under concurrent exchanges (proxy-{f})",
