@@ -8,12 +8,17 @@
   Pass VAR=None to leave a default variable out.
 - `proxy`: the default configuration.
 After every test, every proxy log and every response body read through e2e_helpers is
-checked for the API keys, proxy tokens and client Authorization values handed out.
+checked for the API keys, proxy tokens and client Authorization values handed out; a proxy
+process still running 10 s after the test fails it, with every thread's stack, and is killed.
+When a test failed, what each proxy wrote during it is printed (pytest shows it under "Captured
+stdout teardown"; scripts/stress-e2e keeps it in its JUnit reports).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 
 import pytest
 
@@ -76,21 +81,36 @@ def proxy(start_proxy):
     return start_proxy()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the test item, for the fixture below to see a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
 @pytest.fixture(autouse=True)
 def _fake_reset_and_secret_check(request, fake, _proxy_pool):
     for p in _proxy_pool.values():  # earlier tests' proxy processes must be done
-        p.wait_idle(5)
+        p.wait_idle(10)
     fake.reset()
     h.SEEN_BODIES.clear()
     marks = {id(p): p.mark() for p in _proxy_pool.values()}
     yield
+    hung = {}
     for p in _proxy_pool.values():
-        p.wait_idle(5)
+        for pid, stacks in p.hung(10).items():
+            hung[pid] = f"proxy process {pid} ({p.log_path.name}) still running 10 s after the test:\n{stacks}"
+            os.kill(pid, signal.SIGKILL)
     frags = h.secret_fragments()
     leaks = []
+    failed = getattr(request.node, "report_call", None) is not None and request.node.report_call.failed
     for p in list(_proxy_pool.values()):
         data = p.log_path.read_bytes()[marks.get(id(p), 0):].decode("utf-8", "replace") \
             if p.log_path.exists() else ""
+        if (failed or hung) and data:
+            settings = " ".join(f"{k}={v}" for k, v in p.env.items() if k.startswith("O1_"))
+            print(mask(f"----- {p.log_path.name} ({settings}) during the test:\n{data}", frags))
         for f in frags:
             if f in data:
                 leaks.append(f"proxy log {p.log_path.name} contains secret {f!r}")
@@ -102,6 +122,14 @@ def _fake_reset_and_secret_check(request, fake, _proxy_pool):
     h.SEEN_BODIES.clear()
     if leaks:
         pytest.fail("secret leaked:\n" + "\n".join(sorted(set(leaks))), pytrace=False)
+    if hung:
+        pytest.fail(mask("\n".join(hung.values()), frags), pytrace=False)
+
+
+def mask(text: str, secrets: set[str]) -> str:
+    for s in sorted(secrets, key=len, reverse=True):
+        text = text.replace(s, "<secret>")
+    return text
 
 
 @pytest.fixture

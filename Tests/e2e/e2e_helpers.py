@@ -197,10 +197,23 @@ class Proxy:
             time.sleep(0.01)
         return False
 
-    def entries(self, mark: int, count: int = 1, timeout: float = 5.0) -> list[dict]:
-        """Wait until the proxy processes have exited, then return the `count` proxy log
-        lines written after `mark`, parsed (exactly `count` are expected)."""
-        self.wait_idle(timeout)
+    def hung(self, timeout: float = 10.0) -> dict[int, str]:
+        """Proxy processes still running after `timeout`, each with every thread's stack (an
+        exchange always ends: by its answer, its client leaving, its deadline or SIGTERM)."""
+        if self.wait_idle(timeout):
+            return {}
+        return {int(pid): backtraces(int(pid)) for pid in self.running_children()}
+
+    def entries(self, mark: int, count: int = 1, timeout: float = 10.0) -> list[dict]:
+        """Wait until `count` proxy log lines were written after `mark` and the proxy processes
+        have exited, then return those lines, parsed (exactly `count` are expected).
+        Waiting for the lines themselves matters on a busy machine: systemd-socket-activate may
+        log a child's "Spawned" after that child has already answered, so an idle check alone
+        can pass before the line is written."""
+        deadline = time.time() + timeout
+        while len(self.lines(mark)) < count and time.time() < deadline:
+            time.sleep(0.01)
+        self.wait_idle(max(0.0, deadline - time.time()))
         lines = self.lines(mark)
         assert len(lines) == count, (
             f"expected {count} o1-proxy log line(s), got {len(lines)}:\n" + "\n".join(lines)
@@ -208,8 +221,24 @@ class Proxy:
             + self.log_path.read_bytes()[mark:].decode("utf-8", "replace"))
         return [parse_logfmt(l) for l in lines]
 
-    def entry(self, mark: int, timeout: float = 5.0) -> dict:
+    def entry(self, mark: int, timeout: float = 10.0) -> dict:
         return self.entries(mark, 1, timeout)[0]
+
+
+def backtraces(pid: int) -> str:
+    """Every thread's stack of a running process, from gdb, Swift names demangled."""
+    gdb = shutil.which("gdb")
+    if not gdb:
+        return "(no gdb here to show its threads)"
+    try:
+        out = subprocess.run([gdb, "-p", str(pid), "-batch", "-nx", "-ex", "thread apply all bt 30"],
+                             capture_output=True, text=True, timeout=60).stdout
+    except subprocess.TimeoutExpired:
+        return "(gdb did not finish within 60 s)"
+    demangle = shutil.which("swift-demangle")
+    if demangle:
+        out = subprocess.run([demangle, "--simplified"], input=out, capture_output=True, text=True).stdout
+    return "\n".join(line for line in out.splitlines() if line.startswith(("Thread", "#")))
 
 
 # --------------------------------------------------------------------------------------

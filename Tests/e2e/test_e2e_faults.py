@@ -50,10 +50,17 @@ def test_sigterm_while_waiting_is_503_and_cancels_upstream(start_proxy, fake):
 
 def test_sigterm_during_a_stream_ends_it_with_an_error_event(start_proxy, fake):
     p = start_proxy(O1_PROXY_GRACE_SECONDS=0.2)
+    head = threading.Event()
+
+    def on_read(resp):
+        if resp.t_head is not None:
+            head.set()
+        return False  # keep reading
+
     t, out = in_background(lambda: h.chat(
-        p.port, {"model": "fault-silent", "stream": True, "messages": USER}, timeout=10))
+        p.port, {"model": "fault-silent", "stream": True, "messages": USER}, timeout=10, stop=on_read))
     pid = wait_for_child(p, fake, "fault-silent")
-    time.sleep(0.5)  # past the grace period: the 200 and SSE head are out
+    assert head.wait(10), "no 200 and SSE head after the grace period"
     os.kill(pid, signal.SIGTERM)
     t.join(10)
     r = out["r"]
@@ -84,7 +91,8 @@ def test_client_gone_while_waiting_cancels_upstream_and_logs_499(start_proxy, fa
                   b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
         wait_for_child(p, fake, "fault-silent")
     left = time.time()
-    conn = wait_closed(fake, "fault-silent", timeout=5)
-    assert conn["closed_at"] - left < 1.5, "upstream call outlived its client"
+    conn = wait_closed(fake, "fault-silent")
+    # Far below the proxy's deadline (30 s): it watched the client and let go of the upstream.
+    assert conn["closed_at"] - left < 5, "upstream call outlived its client"
     e = p.entry(mark)
     assert e["status"] == "499" and e["error"].startswith("client gone")

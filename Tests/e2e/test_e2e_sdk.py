@@ -143,21 +143,26 @@ def test_sdk_error_mid_stream_raises_api_error(sdk, fake):
 
 
 def test_sdk_error_after_keepalive_raises_api_error(start_proxy, client_auth, fake):
+    """The 500 comes 3 s after the upstream call, long after the 200 went out at the 1 s grace
+    period: the SDK raises it from the stream, not as a status."""
     p = start_proxy(O1_PROXY_GRACE_SECONDS=1, O1_PROXY_KEEPALIVE_SECONDS=1)
     c = openai.OpenAI(base_url=p.base_url, api_key=client_auth.split(" ", 1)[1], max_retries=0)
-    with pytest.raises(openai.APIError):
-        list(c.chat.completions.create(model="fault-500-json-after-1.5", stream=True,
+    with pytest.raises(openai.APIError) as ei:
+        list(c.chat.completions.create(model="fault-500-json-after-3", stream=True,
                                        messages=[{"role": "user", "content": "x"}]))
+    assert not isinstance(ei.value, openai.APIStatusError)
 
 
 def test_sdk_deadline_is_not_retried(start_proxy, client_auth, fake):
     """504 carries x-should-retry: false: even a retrying SDK client calls once."""
     p = start_proxy(O1_PROXY_DEADLINE_SECONDS=1)
     c = openai.OpenAI(base_url=p.base_url, api_key=client_auth.split(" ", 1)[1], max_retries=2)
+    mark = p.mark()
     with pytest.raises(openai.APIStatusError) as ei:
         c.chat.completions.create(model="fault-silent",
                                   messages=[{"role": "user", "content": "x"}])
     assert ei.value.status_code == 504
+    assert [e["status"] for e in p.entries(mark, 1)] == ["504"], "one exchange with the proxy"
     assert len(fake.requests("/v1/chat/completions")) == 1
 
 

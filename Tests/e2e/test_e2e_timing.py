@@ -1,5 +1,9 @@
 """Grace period, `: keepalive` comments, errors after the SSE headers, the deadline and
-cancelling the upstream call."""
+cancelling the upstream call.
+
+Every bound here holds on a loaded machine: what must come before what is checked against the
+fake upstream's own records (when it answered, when its connection closed), and a wall-clock
+bound is only where a magnitude is the point, with room to spare."""
 
 import json
 import time
@@ -33,8 +37,10 @@ def test_native_stream_keepalive_with_slow_upstream(fast, fake):
     r = h.chat(fast.port, body)
     assert r.status == 200, r.raw[:500]
     assert r.header("Content-Type") == "text/event-stream; charset=utf-8"
+    answered = upstream_conn(fake, "fault-slow-3")["answered_at"]
     head_after = r.t_head - r.t_start
-    assert 0.7 <= head_after <= 2.5, f"SSE headers after {head_after:.2f}s (grace 1s)"
+    assert head_after >= 0.7, f"SSE headers after {head_after:.2f}s, before the grace period (1s)"
+    assert r.t_head < answered, "SSE headers waited for the answer instead of the grace period"
     assert_keepalive_only(r)
     assert len(comments(r)) >= 1
     timed = r.timed_events()
@@ -42,7 +48,7 @@ def test_native_stream_keepalive_with_slow_upstream(fast, fake):
     assert all(k == "comment" for _, k, _v in timed[:first_data])
     assert all(k == "data" for _, k, _v in timed[first_data:]), "no comment once data flows"
     # keepalives arrive while waiting, not all at the end
-    assert timed[0][0] - r.t_start < 2.6
+    assert timed[0][0] < answered
     data = h.data_events(r)
     assert data[-1] == "[DONE]"
     chunks = [json.loads(d) for d in data[:-1]]
@@ -62,7 +68,9 @@ def test_faked_stream_keepalive_with_slow_upstream(start_proxy, fake, workdir):
     r = h.chat(p.port, {"model": "fault-slow-2.5", "stream": True,
                         "messages": [{"role": "user", "content": "faked slow"}]})
     assert r.status == 200
-    assert 0.7 <= r.t_head - r.t_start <= 2.2
+    assert r.t_head - r.t_start >= 0.7, "SSE headers before the grace period"
+    assert r.t_head < upstream_conn(fake, "fault-slow-2.5")["answered_at"], \
+        "SSE headers waited for the answer instead of the grace period"
     assert_keepalive_only(r)
     data = h.data_events(r)
     assert data[-1] == "[DONE]"
@@ -79,20 +87,25 @@ def test_non_stream_request_waits_without_early_headers(fast, fake):
     r = h.chat(fast.port, {"model": "fault-slow-1.5",
                            "messages": [{"role": "user", "content": "no stream"}]})
     assert r.status == 200
-    assert r.t_head - r.t_start >= 1.4, "no early headers for a non-streaming request"
+    assert r.t_head > upstream_conn(fake, "fault-slow-1.5")["answered_at"], \
+        "no early headers for a non-streaming request"
     assert r.json()["choices"][0]["message"]["content"] == "echo: no stream"
 
 
-def test_fast_stream_gets_no_keepalive(fast, fake):
-    r = h.chat(fast.port, {"model": "o3-mini", "stream": True,
-                           "messages": [{"role": "user", "content": "quick"}]})
+def test_fast_stream_gets_no_keepalive(start_proxy, fake):
+    # A grace period far longer than a fast answer takes even on a busy machine.
+    p = start_proxy(O1_PROXY_GRACE_SECONDS=5, O1_PROXY_KEEPALIVE_SECONDS=1)
+    r = h.chat(p.port, {"model": "o3-mini", "stream": True,
+                        "messages": [{"role": "user", "content": "quick"}]})
     assert r.status == 200
     assert comments(r) == []
 
 
-@pytest.mark.parametrize("model,type_", [("fault-500-json-after-1.5", "server_error"),
-                                         ("fault-html-after-1.5", "upstream_error"),
-                                         ("fault-reset-after-1.5", "upstream_error")])
+# The fault comes 3 s after the upstream call, the SSE head at the 1 s grace period: room for
+# a busy machine to be late with the head.
+@pytest.mark.parametrize("model,type_", [("fault-500-json-after-3", "server_error"),
+                                         ("fault-html-after-3", "upstream_error"),
+                                         ("fault-reset-after-3", "upstream_error")])
 def test_upstream_error_after_headers_becomes_error_event(fast, fake, model, type_):
     mark = fast.mark()
     r = h.chat(fast.port, {"model": model, "stream": True,
@@ -101,6 +114,7 @@ def test_upstream_error_after_headers_becomes_error_event(fast, fake, model, typ
     assert r.header("Content-Type") == "text/event-stream; charset=utf-8"
     assert r.complete
     assert r.t_head - r.t_start >= 0.7, "headers at the grace period, not before"
+    assert r.t_head < upstream_conn(fake, model)["opened_at"] + 3, "headers only with the fault"
     assert all(c == " keepalive" for c in comments(r))
     data = h.data_events(r)
     assert "[DONE]" not in data
@@ -128,9 +142,20 @@ def test_deadline_non_stream_is_504_and_cancels_upstream(start_proxy, fake):
     assert 1.8 <= elapsed <= 6, elapsed
     conn = wait_closed(fake, "fault-silent")
     assert conn["closed_by"] == "client", conn
-    assert conn["closed_at"] - r.t_end < 1.5, "upstream call not cancelled"
+    # Far below the fake's own 300 s: the proxy let go of the upstream when it answered.
+    assert conn["closed_at"] - r.t_end < 5, "upstream call not cancelled"
     e = p.entry(mark)
     assert e["status"] == "504" and e.get("error")
+
+
+def test_deadline_of_a_fraction_of_a_second_is_504(start_proxy, fake):
+    """The deadline is a number of seconds, whole or not: past 1.9 s the answer is the 504
+    that SDKs do not retry, not a 502 at 1 s that they do."""
+    p = start_proxy(O1_PROXY_DEADLINE_SECONDS=1.9)
+    r = h.chat(p.port, {"model": "fault-silent",
+                        "messages": [{"role": "user", "content": "never answered"}]})
+    h.assert_json_error(r, 504, code="upstream_timeout")
+    assert r.t_end - r.t_start >= 1.8
 
 
 def test_deadline_stream_becomes_error_event(start_proxy, fake):
@@ -161,13 +186,22 @@ def test_client_gone_during_stream_cancels_upstream(fast, fake):
     r = h.chat(fast.port, {"model": "fault-silent", "stream": True,
                            "messages": [{"role": "user", "content": "bye"}]}, stop=stop)
     assert r.status == 200 and "t" in gone
-    conn = wait_closed(fake, "fault-silent", timeout=6)
+    conn = wait_closed(fake, "fault-silent", timeout=10)
     assert conn["closed_by"] == "client", conn
-    assert conn["closed_at"] - gone["t"] < 3.5, "upstream kept open after the client left"
-    assert fast.wait_idle(5), "proxy process still running after its client left"
+    # Far below the proxy's deadline (30 s): it watched the client and let go of the upstream.
+    assert conn["closed_at"] - gone["t"] < 5, "upstream kept open after the client left"
+    assert fast.wait_idle(10), "proxy process still running after its client left"
 
 
-def wait_closed(fake, model, timeout=5.0):
+def upstream_conn(fake, model):
+    """The fake upstream's record of its last held connection for `model` (fault-silent,
+    fault-slow-*, *-after-*): when it opened, answered (fault-slow-*) and closed."""
+    conns = [c for c in fake.closed() if c["model"] == model]
+    assert conns, f"the fake upstream holds no connection for {model}: {fake.closed()}"
+    return conns[-1]
+
+
+def wait_closed(fake, model, timeout=10.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
         conns = [c for c in fake.closed() if c["model"] == model]

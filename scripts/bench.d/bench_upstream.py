@@ -26,7 +26,6 @@ import json
 import re
 import socket
 import ssl
-import sys
 import threading
 import time
 

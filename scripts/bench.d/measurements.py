@@ -1,0 +1,164 @@
+"""What scripts/bench measures, one function each: `name(b: Bench) -> dict`, the dict stored as
+results[name] in .build-bench/results.json. To add a measurement, write its function here and
+give it a row in MEASUREMENTS (scripts/bench) with a report (report.py; report.exchanges fits
+any set of sequential exchanges); a target it must meet is a row in targets.py. For example:
+
+    def bridged(b: Bench) -> dict:
+        # A chat request the proxy bridges to /v1/responses.
+        body = chat_body("o1-pro")
+        return sequential(b.direct_and_proxies(), lambda t: request_bytes(t.port, body), b.args.requests, 4)
+
+    ("bridged", measure.bridged, report.exchanges("Chat bridged to /v1/responses (o1-pro)")),
+
+A proxy with other settings is `b.activate(name, b.bins["proxy-static"], dict(b.base_env, ...))`;
+a command timed on its own (a report over generated journal entries) is `spawns(argv, n)`.
+
+Every timing runs side by side with its reference in the same run: "direct" (the fake upstream
+answering without any proxy) and the floors (a URLSession process that answers at once)."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+
+import tls_material
+from binaries import FLAVOURS
+from client import chat_body, exchange, ratio, request_bytes
+from load_patterns import all_answered, by_size, close_all, concurrent, in_flight, read_all, sequential, spawns
+from processes import ACTIVATED, Activated, Direct, Upstream, processes_running
+
+MB = 1024 * 1024
+
+
+@dataclass
+class Bench:
+    """What every measurement gets: the options, the binaries, the fake upstream and the targets
+    that run for the whole bench (each flavour of proxy and floor, under socket activation)."""
+    args: argparse.Namespace
+    work: str
+    bins: dict[str, str]
+    upstream: Upstream
+    tls: dict | None  # tls_material.make(), None when the HTTPS part is off
+    base_env: dict
+    direct: Direct
+    proxies: dict[str, Activated]  # by flavour
+    floors: dict[str, Activated]
+
+    def count(self, quick: int, full: int) -> int:
+        return quick if self.args.quick else full
+
+    def activate(self, name: str, binary: str, env: dict | None = None, binds=None) -> Activated:
+        """One more target under socket activation (a proxy with other settings, a variant)."""
+        return Activated(name, binary, self.base_env if env is None else env, self.work, binds)
+
+    def direct_and_proxies(self) -> dict:
+        return {"direct": self.direct, **{f"proxy-{f}": self.proxies[f] for f in FLAVOURS}}
+
+
+def startup(b: Bench) -> dict:
+    """Bare spawn of each binary (stdin /dev/null): the cost of starting at all."""
+    n = b.count(30, 100)
+    out = {"/bin/true": spawns(["/bin/true"], n)}
+    for f in FLAVOURS:
+        out[f"floor-{f}"] = spawns([b.bins[f"floor-{f}"]], n)
+        out[f"proxy-{f} --version"] = spawns([b.bins[f"proxy-{f}"], "--version"], n)
+    return out
+
+
+def latency(b: Bench) -> dict:
+    """Sequential o1-mini exchanges, a new connection each (what Continue does)."""
+    body = chat_body("o1-mini")
+    targets = {"direct": b.direct, **{f"floor-{f}": b.floors[f] for f in FLAVOURS},
+               **{f"proxy-{f}": b.proxies[f] for f in FLAVOURS}}
+    return sequential(targets, lambda t: request_bytes(t.port, body), b.args.requests, 4)
+
+
+def throughput(b: Bench) -> dict:
+    """Exchanges per second at a fixed concurrency; every one must succeed."""
+    body = chat_body("o1-mini")
+    targets = {"direct": b.direct, **{f"floor-{f}": b.floors[f] for f in FLAVOURS},
+               **{f"proxy-{f}": b.proxies[f] for f in FLAVOURS}}
+    return {name: concurrent(t, request_bytes(t.port, body), b.args.concurrent_requests, b.args.concurrency)
+            for name, t in targets.items()}
+
+
+def memory(b: Bench) -> dict:
+    """Memory per process with many exchanges in flight: the proxies wait on the upstream's
+    closed gate until all of them have called it; the floors answer and stay until closed."""
+    n, out = b.args.in_flight, {}
+    for f in FLAVOURS:
+        held = b.activate(f"floor-{f}-hold", b.bins[f"floor-{f}"], {"FLOOR_HOLD": "1"})
+        out[f"floor-{f}"] = in_flight(held, request_bytes(held.port, chat_body("o1-mini")), n,
+                                      lambda socks, seen=set(): all_answered(socks, seen), close_all)
+        statuses = []
+        b.upstream.control("POST /_bench/gate?close")
+        proxy = b.proxies[f]
+        out[f"proxy-{f}"] = in_flight(
+            proxy, request_bytes(proxy.port, chat_body("o1-mini-gate-60")), n,
+            lambda socks: b.upstream.control()["in_flight"] >= n,
+            lambda socks: (b.upstream.control("POST /_bench/gate?open"), statuses.extend(read_all(socks))))
+        out[f"proxy-{f}"]["answered_200"] = statuses.count(200)
+    return out
+
+
+def ttfb(b: Bench) -> dict:
+    """A faked stream (o1-mini, stream:true): first byte, first event, last byte."""
+    body = chat_body("o1-mini", stream=True)
+    return sequential(b.direct_and_proxies(), lambda t: request_bytes(t.port, body), b.count(20, 50), 2)
+
+
+def relay(b: Bench) -> dict:
+    """Answers of 1 KB to 10 MB, non-stream, relayed stream and faked stream: time must grow no
+    faster than the size. Per mode and target: each size's numbers, and from the best runs
+    (least disturbed by other load) `marginal` = (t10MB - t1KB) / (t1MB - t1KB), about 10 when
+    linear, and `mb_per_s` = 9 MB / (t10MB - t1MB)."""
+    sizes = [1024, 100 * 1024, MB, 10 * MB]
+    reps = {1024: b.count(5, 15), 100 * 1024: b.count(5, 15), MB: b.count(3, 9), 10 * MB: b.count(3, 5)}
+    modes = {"non-stream": ("size-{}", False), "native-stream": ("size-{}", True),
+             "faked-stream": ("o1-mini-size-{}", True)}
+    out = {}
+    for mode, (pattern, stream) in modes.items():
+        for name, t in b.direct_and_proxies().items():
+            if name == "direct" and mode == "faked-stream":
+                continue  # the upstream has no faked mode; its reference is non-stream
+            row = by_size(t, lambda size: request_bytes(t.port, chat_body(pattern.format(size), stream)),
+                          sizes, reps, stream)
+            p50 = {s: row[str(s)]["p50_ms"] for s in sizes}
+            best = {s: row[str(s)]["min_ms"] for s in sizes}
+            s1k, s1m, s10m = 1024, MB, 10 * MB
+            grows = None not in (best[s1k], best[s1m], best[s10m])
+            row[str(s10m)]["ratio_10mb_1mb"] = ratio(p50[s10m], p50[s1m])
+            row[str(s10m)]["marginal_ratio"] = (ratio(best[s10m] - best[s1k], best[s1m] - best[s1k])
+                                               if grows and best[s1m] > best[s1k] else None)
+            row[str(s10m)]["mb_per_s"] = (round(9 / ((best[s10m] - best[s1m]) / 1000), 1)
+                                          if grows and best[s10m] > best[s1m] else None)
+            out.setdefault(mode, {})[name] = row
+    return out
+
+
+def tls(b: Bench) -> dict:
+    """HTTPS to the upstream, its CA trusted only inside a private mount namespace, with each
+    trust store variant (tls_material.make) mounted over the system's, against plain HTTP."""
+    if b.tls is None:
+        return {}
+    env = dict(b.base_env, OPENAI_BASE_URL=f"https://127.0.0.1:{b.upstream.tls_port}/v1")
+    body = chat_body("o1-mini")
+    outside = b.activate("tls-untrusted-check", b.bins["proxy-static"], env)
+    untrusted = exchange(outside.port, request_bytes(outside.port, body))
+    targets = {}
+    for f in FLAVOURS:
+        targets[f"http-{f}"] = b.proxies[f]
+        for variant, binds in tls_material.mounts(b.tls).items():
+            targets[f"https-{variant}-{f}"] = b.activate(f"https-{variant}-{f}", b.bins[f"proxy-{f}"], env, binds)
+    return {"exchanges": sequential(targets, lambda t: request_bytes(t.port, body), b.count(40, 100), 4),
+            "full_bundle_certs": b.tls["full_certs"], "trimmed_bundle_certs": 1,
+            "lazy": "hashed directory (CApath) = system store + bench CA; bundle = 1 root",
+            "outside_namespace_status": untrusted.get("status")}
+
+
+def idle(b: Bench) -> dict:
+    """After all the load: no exchange process left anywhere."""
+    for a in ACTIVATED:
+        a.settle(2)
+    return {"children_left": {a.name: len(a.children()) for a in ACTIVATED},
+            "o1_proxy_processes": sum(len(processes_running(b.bins[f"proxy-{f}"])) for f in FLAVOURS)}

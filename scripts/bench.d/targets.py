@@ -1,0 +1,110 @@
+"""The ratios scripts/bench prints and the targets it holds o1-proxy to, as tables: a row reads
+results (the dict of measurements) and, where the row is per flavour, the flavour ("static" or
+"dynamic", put in for {f} in its text). Rows whose measurement did not run are left out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from binaries import FLAVOURS
+from client import ratio
+
+
+@dataclass
+class Row:
+    text: str
+    value: Callable[[dict, str], Any]
+    needs: str  # the measurement it reads
+    per_flavour: bool = True
+    ok: Callable[[Any, dict, str], bool] | None = None  # targets only: does the value pass?
+
+
+def added(R: dict, target: str, p: str = "p50") -> float:
+    """Latency a target adds to the upstream answering directly."""
+    return R["latency"][target][f"{p}_ms"] - R["latency"]["direct"][f"{p}_ms"]
+
+
+def added_over_floor(R: dict, f: str):
+    """Latency the proxy adds per exchange over what the floor adds, both socket-activated."""
+    return ratio(added(R, f"proxy-{f}"), added(R, f"floor-{f}"))
+
+
+def tls_gain(R: dict, f: str, better: str, worse: str) -> str:
+    x = R["tls"]["exchanges"]
+    return (f"{round(x[f'{worse}-{f}']['p50_ms'] - x[f'{better}-{f}']['p50_ms'], 2)} / "
+            f"{round(x[f'{worse}-{f}']['cpu_per_exchange_ms'] - x[f'{better}-{f}']['cpu_per_exchange_ms'], 2)}")
+
+
+def relay_growth(mode: str):
+    return lambda R, f: R["relay"][mode][f"proxy-{f}"][str(10 * 1024 * 1024)]["ratio_10mb_1mb"]
+
+
+def memory_ok(uss_mean, R: dict, f: str) -> bool:
+    """USS within 10 MB, and every one of the exchanges held in flight was sampled and answered."""
+    m = R["memory"][f"proxy-{f}"]
+    return (uss_mean is not None and uss_mean <= 10 and m["processes_sampled"] >= m["in_flight_target"]
+            and m["answered_200"] == m["in_flight_target"])
+
+
+def at_most(limit: float):
+    return lambda v, R, f: v is not None and v <= limit
+
+
+RATIOS = [
+    Row("added latency p50 / floor (floor-{f} under socket-activate, added p50)", added_over_floor, "latency"),
+    Row("added latency p50 / floor (floor-{f} bare spawn)",
+        lambda R, f: ratio(added(R, f"proxy-{f}"), R["startup"][f"floor-{f}"]["wall_p50_ms"]), "startup"),
+    Row("added latency p99 / floor (floor-{f} under socket-activate)",
+        lambda R, f: ratio(added(R, f"proxy-{f}", "p99"), added(R, f"floor-{f}")), "latency"),
+    Row("CPU per exchange proxy-{f} / floor-{f}",
+        lambda R, f: ratio(R["latency"][f"proxy-{f}"]["cpu_per_exchange_ms"],
+                           R["latency"][f"floor-{f}"]["cpu_per_exchange_ms"]), "latency"),
+    Row("throughput proxy-{f} / floor-{f}",
+        lambda R, f: ratio(R["throughput"][f"proxy-{f}"]["exchanges_per_s"],
+                           R["throughput"][f"floor-{f}"]["exchanges_per_s"]), "throughput"),
+    Row("TLS cost per exchange proxy-{f}: p50 ms / CPU ms", lambda R, f: tls_gain(R, f, "http", "https-full"), "tls"),
+    Row("trimmed trust store saves proxy-{f} vs full: p50 ms / CPU ms",
+        lambda R, f: tls_gain(R, f, "https-trimmed", "https-full"), "tls"),
+    Row("lazy trust store saves proxy-{f} vs full: p50 ms / CPU ms",
+        lambda R, f: tls_gain(R, f, "https-lazy", "https-full"), "tls"),
+]
+
+TARGETS = [
+    Row("added latency p50 <= 1.3 x start-up floor (proxy-{f}, floor under socket-activate)",
+        added_over_floor, "latency", ok=at_most(1.3)),
+    Row("private memory (USS) per in-flight exchange <= 10 MB (proxy-{f}, mean)",
+        lambda R, f: (R["memory"][f"proxy-{f}"]["uss"] or {}).get("mean_mb"), "memory", ok=memory_ok),
+    Row("zero errors under concurrent exchanges (proxy-{f})",
+        lambda R, f: R["throughput"][f"proxy-{f}"]["errors"], "throughput", ok=lambda v, R, f: v == 0),
+    Row("relay 10 MB <= 10.5 x relay 1 MB, p50 (proxy-{f}, non-stream)",
+        relay_growth("non-stream"), "relay", ok=at_most(10.5)),
+    Row("relay 10 MB <= 10.5 x relay 1 MB, p50 (proxy-{f}, native-stream)",
+        relay_growth("native-stream"), "relay", ok=at_most(10.5)),
+    Row("relay 10 MB <= 10.5 x relay 1 MB, p50 (proxy-{f}, faked-stream)",
+        relay_growth("faked-stream"), "relay", ok=at_most(10.5)),
+    Row("bench CA trusted only inside the private namespace (proxy outside answers 502)",
+        lambda R, f: R["tls"]["outside_namespace_status"], "tls", per_flavour=False, ok=lambda v, R, f: v == 502),
+    Row("idle: no o1-proxy process left after the load",
+        lambda R, f: R["idle"]["o1_proxy_processes"] + sum(R["idle"]["children_left"].values()), "idle",
+        per_flavour=False, ok=lambda v, R, f: v == 0),
+]
+
+
+def _applicable(rows: list[Row], R: dict):
+    for row in rows:
+        if R.get(row.needs):
+            for f in (FLAVOURS if row.per_flavour else [""]):
+                yield row, f, row.text.format(f=f)
+
+
+def ratios(R: dict) -> list[list]:
+    return [[text, row.value(R, f)] for row, f, text in _applicable(RATIOS, R)]
+
+
+def verdicts(R: dict) -> list[dict]:
+    out = []
+    for row, f, text in _applicable(TARGETS, R):
+        value = row.value(R, f)
+        out.append({"target": text, "value": value, "pass": row.ok(value, R, f)})
+    return out
