@@ -19,6 +19,9 @@ extension Responses {
         /// A function call's `item_id` → its index among the tool calls (Responses numbers its
         /// output items with gaps; chat clients index calls densely).
         private var callIndex: [String: Int] = [:]
+        /// Calls started so far, which is the next call's index: counted apart from `callIndex`,
+        /// so that an item id seen twice cannot give two calls one index.
+        private var calls = 0
         /// Separates summary parts as the whole answer joins them.
         private var lastSummaryPart: (item: String, index: Int)?
 
@@ -58,7 +61,8 @@ extension Responses {
                 delta(["reasoning_content": .string(separator + text)], into: &out)
             case "response.output_item.added":
                 guard let item = event["item"], item["type"] == "function_call" else { return }
-                let index = callIndex.count
+                let index = calls
+                calls += 1
                 callIndex[item["id"]?.string ?? "#\(index)"] = index
                 delta(["tool_calls": [["index": .number(String(index)), "id": item["call_id"] ?? .null, "type": "function",
                                        "function": ["name": item["name"] ?? .null, "arguments": ""]]]], into: &out)
@@ -69,7 +73,7 @@ extension Responses {
                 let response = event["response"]?.object ?? JSONObject()
                 remember(response)
                 usage = Usage(responses: response["usage"])
-                delta([:], finish: .string(finishReason(response, calledTools: !callIndex.isEmpty)), into: &out)
+                delta([:], finish: .string(finishReason(response, calledTools: calls > 0)), into: &out)
                 if includeUsage {
                     FakeStream.event(.object(chunk(choices: [], usage: usage?.chat ?? .null)), into: &out)
                 }
