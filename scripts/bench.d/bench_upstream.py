@@ -15,6 +15,11 @@ POST /v1/chat/completions, model name decides:
   anything else      a short answer ("bench answer for <model>")
   "stream": true     native SSE stream (chunked); size answers in events of EVENT_BYTES
                      content bytes, short answers in 4-byte tokens, then usage and [DONE].
+POST /v1/responses   the same answers in the Responses API's shape: a `response` object, or
+                     with "stream": true its event stream (`event:` + `data:` lines, output text
+                     deltas of the same sizes, then response.completed, no [DONE])
+  ...drip-<ms>...    streams (either API) 20 deltas, one every <ms> ms, each holding the time it was
+                     written (`t=<seconds since the epoch>;`), for the delay to the client
 GET /_bench/stats    {"in_flight": k, "total": n}  (not counted)
 POST /_bench/gate?close|open   closes / opens the gate of the gate-<s> models
 """
@@ -33,6 +38,8 @@ EVENT_BYTES = 1024
 SIZE_RE = re.compile(r"size-(\d+)")
 SLOW_RE = re.compile(r"slow-(\d+(?:\.\d+)?)")
 GATE_RE = re.compile(r"gate-(\d+(?:\.\d+)?)")
+DRIP_RE = re.compile(r"drip-(\d+)")
+DRIP_EVENTS = 20
 ALPHABET = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 _lock = threading.Lock()
@@ -75,8 +82,63 @@ def stream_body(model: str, content: bytes, piece: int) -> bytes:
     return b"".join(out)
 
 
-def answer(model: str, stream: bool) -> bytes:
-    key = (model, stream)
+def responses_stream_body(model: str, content: bytes, piece: int) -> bytes:
+    """A Responses API stream of `content`: created, the output text deltas, completed."""
+    response = {"id": "resp_bench", "object": "response", "created_at": 1700000000, "status": "in_progress",
+                "model": model, "output": []}
+    out = [b"event: response.created\ndata: " + json.dumps({"type": "response.created", "response": response}).encode()
+           + b"\n\n"]
+    for i in range(0, len(content), piece):
+        out.append(b'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","item_id":"msg_bench",'
+                   b'"output_index":0,"content_index":0,"delta":"' + content[i:i + piece] + b'"}\n\n')
+    out.append(b"event: response.completed\ndata: " + responses_body(model, content, '"response.completed"') + b"\n\n")
+    return b"".join(out)
+
+
+def responses_body(model: str, content: bytes, event_type: str | None = None) -> bytes:
+    """A completed `response` holding `content` (or a response.completed event around one)."""
+    u = usage(len(content))
+    head = (b'{"id":"resp_bench","object":"response","created_at":1700000000,"status":"completed","model":'
+            + json.dumps(model).encode() + b',"output":[{"id":"msg_bench","type":"message","status":"completed",'
+            b'"role":"assistant","content":[{"type":"output_text","annotations":[],"text":"' + content + b'"}]}],'
+            b'"usage":' + json.dumps({"input_tokens": u["prompt_tokens"], "output_tokens": u["completion_tokens"],
+                                      "total_tokens": u["total_tokens"],
+                                      "output_tokens_details": {"reasoning_tokens": 0}}).encode() + b"}")
+    if event_type is None:
+        return head
+    return b'{"type":' + event_type.encode() + b',"response":' + head + b"}"
+
+
+def chunked(body: bytes) -> bytes:
+    parts, step = [], 64 * 1024
+    for i in range(0, len(body), step):
+        part = body[i:i + step]
+        parts.append(b"%x\r\n" % len(part) + part + b"\r\n")
+    parts.append(b"0\r\n\r\n")
+    return b"".join(parts)
+
+
+STREAM_HEAD = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
+               b"Transfer-Encoding: chunked\r\nx-request-id: req_bench\r\nopenai-processing-ms: 1\r\n")
+
+
+def drip(conn, model: str, responses: bool, interval: float, close: bool) -> None:
+    """A stream whose deltas leave `interval` apart, each carrying the time it was written."""
+    conn.sendall(STREAM_HEAD + (b"Connection: close\r\n\r\n" if close else b"\r\n"))
+    whole = stream_body if not responses else responses_stream_body
+    first, *_ = whole(model, b"", 1).split(b"\n\n", 1)
+    conn.sendall(chunked(first + b"\n\n")[:-5])
+    for _ in range(DRIP_EVENTS):
+        time.sleep(interval)
+        stamp = b"t=%.6f;" % time.time()
+        event = whole(model, stamp, len(stamp)).split(b"\n\n")[1] + b"\n\n"
+        conn.sendall(b"%x\r\n" % len(event) + event + b"\r\n")
+    rest = whole(model, b"", 1).split(b"\n\n", 1)[1]
+    conn.sendall(chunked(rest))
+
+
+def answer(model: str, stream: bool, responses: bool = False) -> bytes:
+    key = (model, stream, responses)
     hit = _cache.get(key)
     if hit is not None:
         return hit
@@ -86,17 +148,9 @@ def answer(model: str, stream: bool) -> bytes:
     else:
         content, piece = b"bench answer for " + re.sub(r"[^A-Za-z0-9.-]", "", model).encode(), 4
     if stream:
-        body = stream_body(model, content, piece)
-        parts, step = [], 64 * 1024
-        for i in range(0, len(body), step):
-            part = body[i:i + step]
-            parts.append(b"%x\r\n" % len(part) + part + b"\r\n")
-        parts.append(b"0\r\n\r\n")
-        head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\n"
-                b"Transfer-Encoding: chunked\r\nx-request-id: req_bench\r\nopenai-processing-ms: 1\r\n")
-        out = (head, b"".join(parts))
+        out = (STREAM_HEAD, chunked((responses_stream_body if responses else stream_body)(model, content, piece)))
     else:
-        body = completion_body(model, content)
+        body = (responses_body if responses else completion_body)(model, content)
         head = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-request-id: req_bench\r\n"
                 b"openai-processing-ms: 1\r\nContent-Length: %d\r\n" % len(body))
         out = (head, body)
@@ -169,7 +223,8 @@ def serve(conn):
                 _stats["in_flight"] += 1
                 _stats["total"] += 1
             try:
-                if method == "POST" and path.split("?")[0].endswith("/chat/completions"):
+                endpoint = path.split("?")[0]
+                if method == "POST" and endpoint.endswith(("/chat/completions", "/responses")):
                     try:
                         req_json = json.loads(body)
                         model = str(req_json.get("model", ""))
@@ -182,7 +237,14 @@ def serve(conn):
                     m = GATE_RE.search(model)
                     if m:
                         _gate.wait(float(m.group(1)))
-                    head, payload = answer(model, stream)
+                    responses = endpoint.endswith("/responses")
+                    m = DRIP_RE.search(model)
+                    if m and stream:
+                        drip(conn, model, responses, int(m.group(1)) / 1000, close)
+                        if close:
+                            return
+                        continue
+                    head, payload = answer(model, stream, responses)
                 else:
                     payload = b'{"object":"list","data":[]}'
                     head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n" % len(payload)

@@ -1,14 +1,8 @@
 """What scripts/bench measures, one function each: `name(b: Bench) -> dict`, the dict stored as
 results[name] in .build-bench/results.json. To add a measurement, write its function here and
 give it a row in MEASUREMENTS (scripts/bench) with a report (report.py; report.exchanges fits
-any set of sequential exchanges); a target it must meet is a row in targets.py. For example:
-
-    def bridged(b: Bench) -> dict:
-        # A chat request the proxy bridges to /v1/responses.
-        body = chat_body("o1-pro")
-        return sequential(b.direct_and_proxies(), lambda t: request_bytes(t.port, body), b.args.requests, 4)
-
-    ("bridged", measure.bridged, report.exchanges("Chat bridged to /v1/responses (o1-pro)")),
+any set of sequential exchanges); a target it must meet is a row in targets.py (`bridged` below
+is such a measurement).
 
 A proxy with other settings is `b.activate(name, b.bins["proxy-static"], dict(b.base_env, ...))`;
 a command timed on its own (a report over generated journal entries) is `spawns(argv, n)`.
@@ -19,11 +13,15 @@ answering without any proxy) and the floors (a URLSession process that answers a
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import socket
+import time
 from dataclasses import dataclass
 
 import tls_material
 from binaries import FLAVOURS
-from client import chat_body, exchange, ratio, request_bytes
+from client import chat_body, exchange, ms, pct, ratio, request_bytes
 from load_patterns import all_answered, by_size, close_all, concurrent, in_flight, read_all, sequential, spawns
 from processes import ACTIVATED, Activated, Direct, Upstream, processes_running
 
@@ -115,12 +113,13 @@ def relay(b: Bench) -> dict:
     sizes = [1024, 100 * 1024, MB, 10 * MB]
     reps = {1024: b.count(5, 15), 100 * 1024: b.count(5, 15), MB: b.count(3, 9), 10 * MB: b.count(3, 5)}
     modes = {"non-stream": ("size-{}", False), "native-stream": ("size-{}", True),
-             "faked-stream": ("o1-mini-size-{}", True)}
+             "faked-stream": ("o1-mini-size-{}", True), "bridged": ("o1-pro-size-{}", False),
+             "bridged-stream": ("o1-pro-size-{}", True)}
     out = {}
     for mode, (pattern, stream) in modes.items():
         for name, t in b.direct_and_proxies().items():
-            if name == "direct" and mode == "faked-stream":
-                continue  # the upstream has no faked mode; its reference is non-stream
+            if name == "direct" and mode in ("faked-stream", "bridged", "bridged-stream"):
+                continue  # the upstream has no such mode; its reference is non-stream
             row = by_size(t, lambda size: request_bytes(t.port, chat_body(pattern.format(size), stream)),
                           sizes, reps, stream)
             p50 = {s: row[str(s)]["p50_ms"] for s in sizes}
@@ -134,6 +133,73 @@ def relay(b: Bench) -> dict:
                                           if grows and best[s10m] > best[s1m] else None)
             out.setdefault(mode, {})[name] = row
     return out
+
+
+def bridged(b: Bench) -> dict:
+    """A chat request the proxy bridges to /v1/responses (o1-pro, by its built-in rule) next to
+    the same request on chat completions (o1-mini), each proxy flavour listening twice so that
+    both run interleaved."""
+    bodies = {"chat": chat_body("o1-mini"), "bridged": chat_body("o1-pro")}
+    targets = {"direct": b.direct}
+    for f in FLAVOURS:
+        targets[f"chat-proxy-{f}"] = b.proxies[f]
+        targets[f"bridged-proxy-{f}"] = b.activate(f"bridged-proxy-{f}", b.bins[f"proxy-{f}"])
+    return sequential(targets, lambda t: request_bytes(t.port, bodies["bridged" if t.name.startswith("bridged") else "chat"]),
+                      b.args.requests, 4)
+
+
+def learned_state(b: Bench) -> dict:
+    """A plain exchange with a learned-fixes file of 500 models in $STATE_DIRECTORY (none of them
+    the one asked for, so the lookup reads every line) next to one without any state."""
+    directory = os.path.join(b.work, "state-500")
+    os.makedirs(directory, exist_ok=True)
+    now = int(time.time())
+    with open(os.path.join(directory, "learned.tsv"), "w") as f:
+        f.write("o1-proxy learned fixes 1\n")
+        for i in range(500):
+            f.write(f"o9-model-{i:03d}\t{now}\t{now}\trole:system->user drop:temperature stream:faked\n")
+    targets = {"direct": b.direct, "floor-static": b.floors["static"], "proxy-static": b.proxies["static"],
+               "proxy-static-500-learned": b.activate("proxy-static-500-learned", b.bins["proxy-static"],
+                                                      dict(b.base_env, STATE_DIRECTORY=directory))}
+    body = chat_body("o1-mini")
+    return sequential(targets, lambda t: request_bytes(t.port, body), b.args.requests, 4)
+
+
+def delta_delay(b: Bench) -> dict:
+    """How long a streamed delta takes from the upstream writing it to the client reading it:
+    relayed as it came (chat) and translated (bridged). The upstream writes 20 deltas 50 ms
+    apart, each holding the time it was written; the client notes when it read each."""
+    models = {"native": "gpt-4o-drip-50", "bridged": "o1-pro-drip-50"}
+    out = {}
+    for mode, model in models.items():
+        for name, t in b.direct_and_proxies().items():
+            if name == "direct" and mode == "bridged":
+                continue  # the upstream answers chat requests on chat completions
+            delays = []
+            for _ in range(b.count(3, 10)):
+                delays += stamped_delays(t.port, request_bytes(t.port, chat_body(model, stream=True)))
+            out.setdefault(mode, {})[name] = {"n": len(delays), "p50_ms": ms(pct(delays, 50)),
+                                              "p99_ms": ms(pct(delays, 99)), "max_ms": ms(max(delays, default=None))}
+    return out
+
+
+STAMP = re.compile(rb"t=(\d+\.\d+);")
+
+
+def stamped_delays(port: int, req: bytes) -> list[float]:
+    """The delay of every stamped delta of one streamed exchange: when it was read, less when the
+    upstream wrote it (both on this machine's wall clock)."""
+    delays, data, seen = [], b"", 0
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        s.sendall(req)
+        while chunk := s.recv(1 << 16):
+            now = time.time()
+            data += chunk
+            for m in STAMP.finditer(data, seen):
+                delays.append(now - float(m.group(1)))
+                seen = m.end()
+    return delays
 
 
 def tls(b: Bench) -> dict:

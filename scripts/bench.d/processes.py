@@ -76,6 +76,8 @@ class Upstream:
 class Direct:
     """The upstream itself as a target: the reference every added latency is measured from."""
 
+    name = "direct"
+
     def __init__(self, upstream: Upstream):
         self.upstream, self.port = upstream, upstream.port
 

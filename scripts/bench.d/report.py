@@ -77,6 +77,12 @@ def relay(r: dict) -> str:
               " MB/s = 9 MB / (t10MB - t1MB)")
 
 
+def delta_delay(r: dict) -> str:
+    return table("Streamed delta, upstream write to client read (ms): relayed and translated",
+                 ["mode", "target", "n", "p50", "p99", "max"],
+                 [[mode, k, v["n"], v["p50_ms"], v["p99_ms"], v["max_ms"]] for mode, per in r.items() for k, v in per.items()])
+
+
 def tls(r: dict) -> str:
     if not r:
         return "\n## HTTPS upstream: skipped (needs root for unshare -m; or --no-tls)"

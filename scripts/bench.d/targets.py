@@ -51,6 +51,17 @@ def at_most(limit: float):
     return lambda v, R, f: v is not None and v <= limit
 
 
+def added_by(R: dict, measurement: str, target: str, reference: str) -> float:
+    x = R[measurement]
+    return round(x[target]["p50_ms"] - x[reference]["p50_ms"], 2)
+
+
+def learned_over_floor(R: dict, f: str):
+    """Latency a proxy with 500 learned models adds over what the floor adds, both socket-activated."""
+    return ratio(added_by(R, "learned_state", "proxy-static-500-learned", "direct"),
+                 added_by(R, "learned_state", "floor-static", "direct"))
+
+
 RATIOS = [
     Row("added latency p50 / floor (floor-{f} under socket-activate, added p50)", added_over_floor, "latency"),
     Row("added latency p50 / floor (floor-{f} bare spawn)",
@@ -63,6 +74,15 @@ RATIOS = [
     Row("throughput proxy-{f} / floor-{f}",
         lambda R, f: ratio(R["throughput"][f"proxy-{f}"]["exchanges_per_s"],
                            R["throughput"][f"floor-{f}"]["exchanges_per_s"]), "throughput"),
+    Row("bridged exchange / chat exchange, added p50 (proxy-{f})",
+        lambda R, f: ratio(added_by(R, "bridged", f"bridged-proxy-{f}", "direct"),
+                           added_by(R, "bridged", f"chat-proxy-{f}", "direct")), "bridged"),
+    Row("500 learned models / no state, added p50 (proxy-static)",
+        lambda R, f: ratio(added_by(R, "learned_state", "proxy-static-500-learned", "direct"),
+                           added_by(R, "learned_state", "proxy-static", "direct")), "learned_state", per_flavour=False),
+    Row("streamed delta delay p50 ms, bridged - relayed (proxy-{f})",
+        lambda R, f: round(R["delta_delay"]["bridged"][f"proxy-{f}"]["p50_ms"]
+                           - R["delta_delay"]["native"][f"proxy-{f}"]["p50_ms"], 2), "delta_delay"),
     Row("TLS cost per exchange proxy-{f}: p50 ms / CPU ms", lambda R, f: tls_gain(R, f, "http", "https-full"), "tls"),
     Row("trimmed trust store saves proxy-{f} vs full: p50 ms / CPU ms",
         lambda R, f: tls_gain(R, f, "https-trimmed", "https-full"), "tls"),
@@ -83,6 +103,12 @@ TARGETS = [
         relay_growth("native-stream"), "relay", ok=at_most(10.5)),
     Row("relay 10 MB <= 10.5 x relay 1 MB, p50 (proxy-{f}, faked-stream)",
         relay_growth("faked-stream"), "relay", ok=at_most(10.5)),
+    Row("relay 10 MB <= 10.5 x relay 1 MB, p50 (proxy-{f}, bridged)",
+        relay_growth("bridged"), "relay", ok=at_most(10.5)),
+    Row("relay 10 MB <= 10.5 x relay 1 MB, p50 (proxy-{f}, bridged-stream)",
+        relay_growth("bridged-stream"), "relay", ok=at_most(10.5)),
+    Row("added latency p50 with 500 learned models <= 1.3 x start-up floor (proxy-static)",
+        learned_over_floor, "learned_state", per_flavour=False, ok=at_most(1.3)),
     Row("bench CA trusted only inside the private namespace (proxy outside answers 502)",
         lambda R, f: R["tls"]["outside_namespace_status"], "tls", per_flavour=False, ok=lambda v, R, f: v == 502),
     Row("idle: no o1-proxy process left after the load",
