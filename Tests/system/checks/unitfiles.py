@@ -9,7 +9,7 @@ from . import Context, Verdict
 # What systemd-analyze security rates o1-proxy@.service (0 = locked down, 10 = exposed): the
 # directives it counts but the unit leaves out protect nothing in its small tree (see the unit
 # and the attack checks), so this guards against a regression, not towards a number.
-MAX_EXPOSURE = 1.6
+MAX_EXPOSURE = 1.7
 
 
 def verify(ctx: Context) -> Verdict:

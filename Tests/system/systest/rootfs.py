@@ -2,6 +2,8 @@
 
 Every run boots it with --volatile=overlay, so nothing a run does lands in the cache. Runs of
 several worktrees share one cache; a lock makes one of them build it while the others wait.
+Debian bookworm (systemd 252) by default; O1_PROXY_SYSTEMD_SUITE=trixie (systemd 257) builds
+and uses a root of its own.
 """
 
 from __future__ import annotations
@@ -15,10 +17,22 @@ from pathlib import Path
 
 from .log import log
 
-SUITE = "bookworm"
+HOST_SUITE = "bookworm"         # what this machine runs, to find its mirror
 # python3 runs the fake upstream and the benchmark client, make runs `make install`.
 PACKAGES = "systemd,systemd-sysv,dbus,curl,python3,make"
-DEFAULT = Path("/var/tmp/o1-proxy-systemd-root")
+
+
+def suite() -> str:
+    return os.environ.get("O1_PROXY_SYSTEMD_SUITE") or "bookworm"
+
+
+def default_root() -> Path:
+    name = "o1-proxy-systemd-root" + ("" if suite() == "bookworm" else f"-{suite()}")
+    return Path(os.environ.get("O1_PROXY_SYSTEMD_ROOT") or f"/var/tmp/{name}")
+
+
+def _stamp() -> str:
+    return PACKAGES if suite() == "bookworm" else f"{suite()}: {PACKAGES}"
 
 
 def debian_mirror() -> str:
@@ -26,20 +40,20 @@ def debian_mirror() -> str:
     d = Path("/etc/apt/sources.list.d")
     for f in sorted(d.glob("*.sources")) if d.is_dir() else []:
         for stanza in f.read_text().split("\n\n"):
-            if re.search(rf"^Suites:.*\b{SUITE}\b(?!-)", stanza, re.M) and \
+            if re.search(rf"^Suites:.*\b{HOST_SUITE}\b(?!-)", stanza, re.M) and \
                     not re.search(r"^Enabled:\s*no", stanza, re.M | re.I):
                 m = re.search(r"^URIs:\s*(\S+)", stanza, re.M)
                 if m and "security" not in m.group(1):
                     return m.group(1)
     for f in [Path("/etc/apt/sources.list"), *sorted(d.glob("*.list"))]:
         if f.is_file():
-            m = re.search(rf"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+{SUITE}\s", f.read_text(), re.M)
+            m = re.search(rf"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+{HOST_SUITE}\s", f.read_text(), re.M)
             if m:
                 return m.group(1)
     return "http://deb.debian.org/debian"
 
 
-def ensure(root: Path = DEFAULT):
+def ensure(root: Path):
     """The cached root, built first if it is missing or was built with other packages.
 
     Returns the open lock file, held shared: keep it for as long as a container runs from the
@@ -49,21 +63,21 @@ def ensure(root: Path = DEFAULT):
     lock = open(root.with_name(root.name + ".lock"), "w")
     while True:
         fcntl.flock(lock, fcntl.LOCK_SH)
-        if stamp.is_file() and stamp.read_text().strip() == PACKAGES:
+        if stamp.is_file() and stamp.read_text().strip() == _stamp():
             return lock
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (stamp.is_file() and stamp.read_text().strip() == PACKAGES):
+        if not (stamp.is_file() and stamp.read_text().strip() == _stamp()):
             build(root)
 
 
 def build(root: Path) -> None:
     mirror = debian_mirror()
-    log(f"building the container root {root} ({SUITE}, {mirror}); once, ~1 min")
+    log(f"building the container root {root} ({suite()}, {mirror}); once, ~1 min")
     for stale in root.parent.glob(root.name + ".tmp-*"):      # an interrupted build
         shutil.rmtree(stale, ignore_errors=True)
     tmp = root.with_name(root.name + f".tmp-{os.getpid()}")
     out = subprocess.run(["debootstrap", "--variant=minbase", f"--include={PACKAGES}",
-                          SUITE, str(tmp), mirror], capture_output=True, text=True)
+                          suite(), str(tmp), mirror], capture_output=True, text=True)
     if out.returncode != 0:
         shutil.rmtree(tmp, ignore_errors=True)
         raise RuntimeError("debootstrap failed:\n" + (out.stdout + out.stderr)[-3000:])
@@ -75,6 +89,6 @@ def build(root: Path) -> None:
                     shutil.rmtree(p)
             else:
                 p.unlink()
-    (tmp / ".o1-proxy-root").write_text(PACKAGES + "\n")
+    (tmp / ".o1-proxy-root").write_text(_stamp() + "\n")
     shutil.rmtree(root, ignore_errors=True)
     tmp.rename(root)
