@@ -437,9 +437,12 @@ static void attack_sockets(void) {
     end();
 }
 
-/* The proxy's own: the journal, and systemd-resolved where nsswitch.conf asks it. */
+/* The proxy's own: the journal (systemd 257 shows its stream and syslog sockets too: the same
+ * journald), and systemd-resolved where nsswitch.conf asks it. */
 static int needed_socket(const char *path) {
     return !strcmp(path, "/run/systemd/journal/socket") ||
+           !strcmp(path, "/run/systemd/journal/stdout") ||
+           !strcmp(path, "/run/systemd/journal/dev-log") ||
            !strcmp(path, "/run/systemd/resolve/io.systemd.Resolve");
 }
 
