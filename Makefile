@@ -8,7 +8,8 @@ BINDIR  ?= $(PREFIX)/bin
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 # The instances' own root (o1-proxy@.service's RootDirectory=): mount points and
 # the /lib links of a merged-/usr system, everything else bound in read-only.
-ROOTDIR := $(PREFIX)/lib/o1-proxy/root
+# Outside /usr and /etc, which are bound into it.
+ROOTDIR := /var/lib/o1-proxy-root
 CONFDIR ?= /etc/o1-proxy
 LISTEN  ?= 127.0.0.1:4567
 BIN     := .build/release/o1-proxy
@@ -50,8 +51,7 @@ install:
 	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/o1-proxy
 	install -d $(DESTDIR)$(UNITDIR)
 	install -m 0644 systemd/o1-proxy.socket $(DESTDIR)$(UNITDIR)/o1-proxy.socket
-	sed -e 's|^ExecStart=.*|ExecStart=$(BINDIR)/o1-proxy|' \
-		-e 's|^RootDirectory=.*|RootDirectory=$(ROOTDIR)|' systemd/o1-proxy@.service \
+	sed 's|^ExecStart=.*|ExecStart=$(BINDIR)/o1-proxy|' systemd/o1-proxy@.service \
 		> $(DESTDIR)$(UNITDIR)/o1-proxy@.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/o1-proxy@.service
 	install -d $(addprefix $(DESTDIR)$(ROOTDIR)/,usr etc proc dev sys run tmp var/tmp var/lib)
@@ -69,7 +69,7 @@ uninstall:
 	-@if $(LIVE); then set -x; systemctl disable --now o1-proxy.socket; fi
 	rm -f $(DESTDIR)$(BINDIR)/o1-proxy $(DESTDIR)$(UNITDIR)/o1-proxy.socket \
 		$(DESTDIR)$(UNITDIR)/o1-proxy@.service
-	rm -rf $(DESTDIR)$(PREFIX)/lib/o1-proxy
+	rm -rf $(DESTDIR)$(ROOTDIR)
 	@if $(LIVE); then set -x; systemctl daemon-reload; fi
 	@if [ "$(PURGE)" = 1 ]; then set -x; rm -rf $(DESTDIR)$(CONFDIR); \
 	else echo "Kept $(CONFDIR) (the key); 'make uninstall PURGE=1' removes it."; fi

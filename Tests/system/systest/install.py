@@ -34,7 +34,7 @@ def make_install(ct: Container, make_args: list[str]) -> Installed:
     out = ct.check("make", "-C", "/src", "install", *make_args, timeout=60)
     return Installed(binary="/usr/local/bin/o1-proxy",
                      unit_dir="/usr/local/lib/systemd/system",
-                     root_dir="/usr/local/lib/o1-proxy/root",
+                     root_dir="/var/lib/o1-proxy-root",
                      conf_dir="/etc/o1-proxy",
                      install_output=out)
 
