@@ -98,10 +98,16 @@ def journal_entries(ctx: Context) -> Verdict:
     for i, model in enumerate(models):
         http.chat(ct, model, f"journal {i}", stream=i == 1)
     units.wait_idle(ct, 10)
-    from_instances = [e for e in journal.entries(ct, "-u", "o1-proxy@*", after=start)
-                      if str(e.get("_SYSTEMD_UNIT", "")).startswith("o1-proxy@")]
-    ours = [e for e in from_instances if e.get("_TRANSPORT") == "journal"]
-    noise = [e for e in from_instances if e.get("_TRANSPORT") != "journal"]
+    def from_instances(entries: list[dict]) -> list[dict]:
+        return [e for e in entries if str(e.get("_SYSTEMD_UNIT", "")).startswith("o1-proxy@")]
+
+    def structured(entries: list[dict]) -> list[dict]:
+        return [e for e in from_instances(entries) if e.get("_TRANSPORT") == "journal"]
+
+    found = journal.wait_for(ct, lambda es: len(structured(es)) >= len(models),
+                             "-u", "o1-proxy@*", after=start)
+    ours = structured(found)
+    noise = [e for e in from_instances(found) if e.get("_TRANSPORT") != "journal"]
     v = Verdict(detail=f"{len(ours)} entries")
     v.expect(len(ours) == len(models), f"{len(ours)} entries for {len(models)} exchanges")
     for e in ours:
@@ -119,7 +125,10 @@ def journal_entries(ctx: Context) -> Verdict:
 
 
 def key_never_logged(ctx: Context) -> Verdict:
+    start = journal.cursor(ctx.ct)
     http.chat(ctx.ct, "o1-mini", "log me")
+    journal.wait_for(ctx.ct, lambda es: any(e.get("O1_MODEL") == "o1-mini" for e in es),
+                     "-u", "o1-proxy@*", after=start)
     dump = journal.export(ctx.ct)
     key = ctx.material.key
     v = Verdict(detail=f"{len(re.findall(r'^MESSAGE=', dump, re.M))} entries, all fields")

@@ -45,8 +45,10 @@ def runtime_max(ctx: Context) -> Verdict:
         r = http.chat(ct, "fault-silent", "never answered", timeout=15)
         took = time.monotonic() - t
     left_units, pids = units.wait_idle(ct, 10)
-    hit = [e for e in journal.entries(ct, "_PID=1", after=start)
-           if "runtime time limit" in str(e.get("MESSAGE", ""))]
+    def limit_hit(entries: list[dict]) -> list[dict]:
+        return [e for e in entries if "runtime time limit" in str(e.get("MESSAGE", ""))]
+
+    hit = limit_hit(journal.wait_for(ct, limit_hit, "_PID=1", after=start))
     v = Verdict(detail=f"cut after {took:.1f}s")
     v.expect(shown == "1h 1min", f"the unit's RuntimeMaxUSec is {shown!r}, want 1h 1min")
     v.expect(r.status == 503 and took < 10, f"status {r.status} after {took:.1f}s")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from typing import Callable
 
 from .container import Container
 
@@ -22,6 +24,18 @@ def entries(ct: Container, *matches: str, after: str | None = None) -> list[dict
         args.append(f"--after-cursor={after}")
     r = ct.run(*args, timeout=60)
     return [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+
+
+def wait_for(ct: Container, enough: Callable[[list[dict]], bool], *matches: str,
+             after: str | None = None, seconds: float = 15) -> list[dict]:
+    """Entries as entries() gives them, once `enough` says they are all there (a datagram to
+    journald can still be queued when its sender has exited), or whatever is there by then."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = entries(ct, *matches, after=after)
+        if enough(found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
 
 
 def export(ct: Container) -> str:
