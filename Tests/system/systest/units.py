@@ -30,18 +30,19 @@ def instances(ct: Container, template: str = "o1-proxy", all_states: bool = True
     return [line.split()[0] for line in ct.run(*args).stdout.splitlines() if line.strip()]
 
 
-def processes(ct: Container, comm: str = "o1-proxy") -> list[str]:
+def processes(ct: Container) -> list[str]:
+    """Every o1-proxy process, of whichever unit."""
     r = ct.sh("for f in /proc/[0-9]*/comm; do read c < $f 2>/dev/null && "
-              f"[ \"$c\" = {comm} ] && echo ${{f%/comm}} || true; done")
+              "[ \"$c\" = o1-proxy ] && echo ${f%/comm} || true; done")
     return [p.rpartition("/")[2] for p in r.stdout.split()]
 
 
-def wait_idle(ct: Container, seconds: float, template: str = "o1-proxy",
-              comm: str = "o1-proxy"):
-    """(units, pids) still there after up to `seconds`: both empty once idle."""
+def wait_idle(ct: Container, seconds: float):
+    """(o1-proxy@ units, o1-proxy processes) still there after up to `seconds`: both empty
+    once idle."""
     deadline = time.monotonic() + seconds
     while True:
-        units, pids = instances(ct, template), processes(ct, comm)
+        units, pids = instances(ct), processes(ct)
         if (not units and not pids) or time.monotonic() > deadline:
             return units, pids
         time.sleep(0.1)
