@@ -33,8 +33,8 @@ def identity(ctx: Context) -> Verdict:
 
 
 def state_directory(ctx: Context) -> Verdict:
-    """StateDirectory=: 0700, owned by the instances' user, the same user for instances alive
-    at once, and what is in it outlives the instances."""
+    """StateDirectory=: 0700, owned by the instances' user (no other user can write it), the
+    same user for instances alive at once, and what is in it outlives the instances."""
     ct = ctx.ct
     path = "/var/lib/private/o1-proxy"
     v = Verdict()
@@ -49,6 +49,9 @@ def state_directory(ctx: Context) -> Verdict:
                  "STATE_DIRECTORY is not /var/lib/o1-proxy")
         ct.check("sh", "-c", f'echo kept > {path}/systest-kept && chown {instances[0].uid} '
                  f'{path}/systest-kept')
+        other = ct.run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                       "touch", f"{path}/other-user")
+        v.expect(other.returncode != 0, f"another user (nobody) could write {path}")
     try:
         for _ in range(3):                # instances come and go
             with units.held(ct):
