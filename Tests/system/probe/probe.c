@@ -1,18 +1,19 @@
 /*
  * o1-probe: what a compromised o1-proxy would try, run under the unit's own sandbox.
  *
- * The system test installs it as a copy of o1-proxy@.service with only ExecStart= changed and
- * connects to it like a client: the first line it sends holds the targets (below), the probe
- * answers with one JSON line per attack and closes. An attack lists every attempt that worked
- * in "allowed"; the test decides from a table which attacks each unit must deny (all of them,
- * for the shipped unit) and which the unsandboxed controls must allow (proof that each attack
+ * The system test installs it as a copy of a unit with only ExecStart= changed (and the same
+ * user as the unit's own instances), and connects to it like a client: the first line it sends
+ * holds the targets (below), the probe answers with one JSON line per attack and closes. An
+ * attack lists every attempt that worked in "allowed"; the test decides from a table what each
+ * unit may let through (for the installed unit: only what the proxy needs, and signalling
+ * another instance) and what the unsandboxed control must let through (proof that each attack
  * really does something).
  *
  * Targets line (space-separated key=value):
- *   victim=PID         a live o1-proxy instance (another exchange, same user)
+ *   victim=PID         a live instance of the same unit (another exchange, same user)
  *   victim_unit=NAME   its unit name, for its credential directory
  *   linklocal=IP:PORT  a listener on a link-local address (the cloud metadata service's place)
- *   upstream=IP:PORT   the upstream the proxy must reach (the one attempt that must work)
+ *   upstream=IP:PORT   the upstream the proxy must reach (an attempt that must work)
  *   suid=PATH          a set-uid-root copy of this probe
  *   host_marker=PATH   a file in the host's /tmp: seeing it means /tmp is not private
  *
@@ -722,7 +723,6 @@ int main(int argc, char **argv) {
     parse_targets(line);
     signal(SIGPIPE, SIG_IGN);
 
-    /* The victim first: it is alive for as long as the test holds it, but why wait. */
     attack_read_secrets();
     attack_see_processes();
     attack_ptrace();
