@@ -91,23 +91,25 @@ def rules_file(ctx: Context) -> Verdict:
     return v
 
 
+def _from_instances(entries: list[dict]) -> list[dict]:
+    """What the instances logged themselves (not systemd's lines about them)."""
+    return [e for e in entries if str(e.get("_SYSTEMD_UNIT", "")).startswith("o1-proxy@")]
+
+
+def _structured(entries: list[dict]) -> list[dict]:
+    return [e for e in _from_instances(entries) if e.get("_TRANSPORT") == "journal"]
+
+
 def journal_entries(ctx: Context) -> Verdict:
     ct = ctx.ct
     start = journal.cursor(ct)
     models = ("o1-mini", "o1-mini", "gpt-4o")
     for i, model in enumerate(models):
         http.chat(ct, model, f"journal {i}", stream=i == 1)
-    units.wait_idle(ct, 10)
-    def from_instances(entries: list[dict]) -> list[dict]:
-        return [e for e in entries if str(e.get("_SYSTEMD_UNIT", "")).startswith("o1-proxy@")]
-
-    def structured(entries: list[dict]) -> list[dict]:
-        return [e for e in from_instances(entries) if e.get("_TRANSPORT") == "journal"]
-
-    found = journal.wait_for(ct, lambda es: len(structured(es)) >= len(models),
+    found = journal.wait_for(ct, lambda es: len(_structured(es)) >= len(models),
                              "-u", "o1-proxy@*", after=start)
-    ours = structured(found)
-    noise = [e for e in from_instances(found) if e.get("_TRANSPORT") != "journal"]
+    ours = _structured(found)
+    noise = [e for e in _from_instances(found) if e.get("_TRANSPORT") != "journal"]
     v = Verdict(detail=f"{len(ours)} entries")
     v.expect(len(ours) == len(models), f"{len(ours)} entries for {len(models)} exchanges")
     for e in ours:

@@ -51,10 +51,10 @@ class Container:
                "--system-call-filter=bpf", "--capability=CAP_BPF,CAP_NET_ADMIN"]
         cmd += [f"--bind-ro={host}:{inside}" for host, inside in self.binds.items()]
         env = dict(os.environ, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY="1")
-        console = open(self.rundir / "console.log", "wb")
-        self.nspawn = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=console,
-                                       stderr=subprocess.STDOUT, preexec_fn=enter_cgroups,
-                                       env=env)
+        with open(self.rundir / "console.log", "wb") as console:
+            self.nspawn = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=console,
+                                           stderr=subprocess.STDOUT, preexec_fn=enter_cgroups,
+                                           env=env)
         deadline = time.monotonic() + 30
         while not self.pid and time.monotonic() < deadline and self.nspawn.poll() is None:
             self.pid = self._child_systemd()
