@@ -15,6 +15,7 @@ class Response:
     status: int                  # 0 when curl failed
     headers: dict[str, str] = field(default_factory=dict)
     body: str = ""
+    client_port: int = 0         # names the exchange in the journal (see journal.py)
 
     def answer(self) -> str:
         """The completion's text, or what went wrong instead."""
@@ -47,13 +48,16 @@ def chat(ct: Container, model: str, text: str, stream: bool = False, timeout: fl
         body["stream"] = True
     r = ct.run("curl", "-sS", "-D", "-", "-m", str(int(timeout)), "-H",
                "Content-Type: application/json", "--data-binary", json.dumps(body),
-               f"http://127.0.0.1:{port}/v1/chat/completions", timeout=timeout + 5)
+               "-w", "\n%{local_port}", f"http://127.0.0.1:{port}/v1/chat/completions",
+               timeout=timeout + 5)
+    out, _, client_port = r.stdout.rpartition("\n")
     if r.returncode != 0:
-        return Response(0, body=f"curl exit {r.returncode}: {r.stderr.strip()}")
-    head, _, body_text = r.stdout.partition("\r\n\r\n")
+        return Response(0, body=f"curl exit {r.returncode}: {r.stderr.strip()}",
+                        client_port=int(client_port or 0))
+    head, _, body_text = out.partition("\r\n\r\n")
     lines = head.split("\r\n")
     headers = {}
     for line in lines[1:]:
         k, _, v = line.partition(":")
         headers[k.strip().lower()] = v.strip()
-    return Response(int(lines[0].split()[1]), headers, body_text)
+    return Response(int(lines[0].split()[1]), headers, body_text, int(client_port))
