@@ -76,7 +76,7 @@ def prepare_host(ct: Container, material: Material) -> None:
              str(TLS_PORT), "/systest/tls.crt", "/systest/tls.key")
     ct.check(*service, "--unit=dns-stub", "python3", f"{TESTS}/dns_stub.py")
     ct.check(*service, "--unit=metadata", "python3", "-m", "http.server", "--bind", addr,
-             "--directory", "/systest", METADATA.partition(":")[2])
+             "--directory", "/srv", METADATA.partition(":")[2])
     for url in (f"http://127.0.0.1:{UPSTREAM_PORT}/_fake/requests",
                 f"https://{TLS_HOST}:{TLS_PORT}/_fake/requests",
                 f"http://{DNS_HOST}:{UPSTREAM_PORT}/_fake/requests",
