@@ -6,6 +6,10 @@ BINDIR  ?= $(PREFIX)/bin
 # On systemd's unit search path for PREFIX=/usr/local and /usr; for any other
 # PREFIX pass UNITDIR=/etc/systemd/system.
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+# The instances' own root (o1-proxy@.service's RootDirectory=): mount points and
+# the /lib links of a merged-/usr system, everything else bound in read-only.
+# Outside /usr and /etc, which are bound into it.
+ROOTDIR := /var/lib/o1-proxy-root
 CONFDIR ?= /etc/o1-proxy
 LISTEN  ?= 127.0.0.1:4567
 BIN     := .build/release/o1-proxy
@@ -53,6 +57,9 @@ install:
 	sed 's|^ExecStart=.*|ExecStart=$(BINDIR)/o1-proxy|' systemd/o1-proxy@.service \
 		> $(DESTDIR)$(UNITDIR)/o1-proxy@.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/o1-proxy@.service
+	install -d $(addprefix $(DESTDIR)$(ROOTDIR)/,usr etc proc dev sys run tmp var/tmp var/lib)
+	ln -sfn usr/lib $(DESTDIR)$(ROOTDIR)/lib
+	ln -sfn usr/lib64 $(DESTDIR)$(ROOTDIR)/lib64
 	install -d -m 0700 $(DESTDIR)$(CONFDIR)
 	@echo "Put the OpenAI API key in $(CONFDIR)/openai-api-key (root, mode 0600), e.g."
 	@echo "  (umask 077; printf %s \"\$$OPENAI_API_KEY\" > $(CONFDIR)/openai-api-key)"
@@ -65,6 +72,7 @@ uninstall:
 	-@if $(LIVE); then set -x; systemctl disable --now o1-proxy.socket; fi
 	rm -f $(DESTDIR)$(BINDIR)/o1-proxy $(DESTDIR)$(UNITDIR)/o1-proxy.socket \
 		$(DESTDIR)$(UNITDIR)/o1-proxy@.service
+	rm -rf $(DESTDIR)$(ROOTDIR)
 	@if $(LIVE); then set -x; systemctl daemon-reload; fi
 	@if [ "$(PURGE)" = 1 ]; then set -x; rm -rf $(DESTDIR)$(CONFDIR); \
 	else echo "Kept $(CONFDIR) (the key); 'make uninstall PURGE=1' removes it."; fi

@@ -1,0 +1,97 @@
+"""The units' life: installed as `make install` leaves them, cut off when hung, unbothered by
+a burst, gone with `make uninstall`."""
+
+from __future__ import annotations
+
+import time
+
+from systest import http, install, journal, units
+
+from . import Context, Verdict
+
+
+def installed(ctx: Context) -> Verdict:
+    ct, inst = ctx.ct, ctx.installed
+    state = ct.run("systemctl", "is-enabled", "o1-proxy.socket").stdout.strip() + "/" + \
+        ct.run("systemctl", "is-active", "o1-proxy.socket").stdout.strip()
+    conf = ct.run("stat", "-c", "%a %U", inst.conf_dir).stdout.strip()
+    version = ct.run(inst.binary, "--version")
+    unit = ct.run("systemctl", "cat", "o1-proxy@.service").stdout
+    links = ct.run("readlink", f"{inst.root_dir}/lib", f"{inst.root_dir}/lib64").stdout.split()
+    v = Verdict()
+    v.expect(state == "enabled/active", f"o1-proxy.socket is {state}")
+    v.expect(conf == "700 root", f"{inst.conf_dir} is {conf!r}, want '700 root'")
+    v.expect("openai-api-key" in inst.install_output, "install did not say where the key goes")
+    v.expect(f"ExecStart={inst.binary}" in unit, f"installed ExecStart is not {inst.binary}")
+    v.expect(f"RootDirectory={inst.root_dir}" in unit,
+             f"installed RootDirectory= is not {inst.root_dir}")
+    v.expect(links == ["usr/lib", "usr/lib64"], f"{inst.root_dir}: /lib, /lib64 links {links}")
+    v.expect(version.returncode == 0 and version.stdout.strip() != "",
+             f"o1-proxy --version: exit {version.returncode} "
+             f"{(version.stdout + version.stderr).strip()[:300]}")
+    return v
+
+
+def runtime_max(ctx: Context) -> Verdict:
+    """RuntimeMaxSec= ends a hung instance (shortened here to 2 s from the unit's 3660): the
+    proxy answers 503 to systemd's SIGTERM, and no failed unit is left behind (CollectMode=)."""
+    ct = ctx.ct
+    shown = ct.run("systemctl", "show", "o1-proxy@x.service", "-p", "RuntimeMaxUSec",
+                   "--value").stdout.strip()
+    with ct.file("/run/systemd/system/o1-proxy@.service.d/50-systest.conf",
+                 "[Service]\nRuntimeMaxSec=2\n", reload=True):
+        t = time.monotonic()
+        r = http.chat(ct, "fault-silent", "never answered", timeout=15)
+        took = time.monotonic() - t
+    left_units, pids = units.wait_idle(ct, 10)
+
+    def limit_hit(entries: list[dict]) -> list[dict]:
+        return [e for e in entries if "runtime time limit" in str(e.get("MESSAGE", ""))]
+
+    hit = limit_hit(journal.about_unit_of(ct, r.client_port, lambda es: bool(limit_hit(es))))
+    v = Verdict(detail=f"cut after {took:.1f}s")
+    v.expect(shown == "1h 1min", f"the unit's RuntimeMaxUSec is {shown!r}, want 1h 1min")
+    v.expect(r.status == 503 and took < 10, f"status {r.status} after {took:.1f}s")
+    v.expect(not left_units and not pids, f"left: units={left_units} pids={pids}")
+    v.expect(bool(hit), "no 'runtime time limit' message from systemd")
+    return v
+
+
+def burst(ctx: Context) -> Verdict:
+    """400 connects at once, beyond MaxConnections=: the socket stays up (no trigger limit)."""
+    ct = ctx.ct
+    r = ct.run("python3", "-c", (
+        "import socket\n"
+        f"s = [socket.create_connection(('127.0.0.1', {http.PORT})) for _ in range(400)]\n"
+        "[x.close() for x in s]\n"), timeout=60)
+    active = ct.run("systemctl", "is-active", "o1-proxy.socket").stdout.strip()
+    t = time.monotonic()
+    left_units, _ = units.wait_idle(ct, 90)     # 64 sandboxes at once: seconds on 2 vCPUs
+    drained = time.monotonic() - t
+    got = http.chat(ct, "o1-mini", "after the burst").answer()
+    v = Verdict(detail=f"drained in {drained:.1f}s")
+    v.expect(r.returncode == 0, f"burst: exit {r.returncode} {r.stderr[-200:]}")
+    v.expect(active == "active", f"socket {active}")
+    v.expect(not left_units, f"{len(left_units)} units left")
+    v.expect(got == "echo: after the burst", f"then {got!r}")
+    return v
+
+
+def uninstall(ctx: Context) -> Verdict:
+    """`make uninstall` stops and removes everything but the key; installed again afterwards."""
+    ct, inst = ctx.ct, ctx.installed
+    v = Verdict()
+    try:
+        install.make_uninstall(ct, ctx.make_args)
+        left = ct.sh(f"ls -d {inst.unit_dir}/o1-proxy* {inst.binary} {inst.root_dir} "
+                     "2>/dev/null || true").stdout.split()
+        v.expect(not left, f"left behind: {left}")
+        v.expect(ct.run("systemctl", "is-active", "o1-proxy.socket").stdout.strip() != "active",
+                 "o1-proxy.socket still active")
+        v.expect(ct.run("curl", "-s", "-m", "2", f"http://127.0.0.1:{http.PORT}/").returncode == 7,
+                 f"port {http.PORT} still accepts connections")
+        v.expect(ct.run("test", "-s", f"{inst.conf_dir}/openai-api-key").returncode == 0,
+                 "the key was removed (only PURGE=1 should)")
+    finally:
+        install.make_install(ct, ctx.make_args)
+    return v

@@ -1,0 +1,94 @@
+"""The Debian root the containers boot from: built once with debootstrap, cached, shared.
+
+Every run boots it with --volatile=overlay, so nothing a run does lands in the cache. Runs of
+several worktrees share one cache; a lock makes one of them build it while the others wait.
+Debian bookworm (systemd 252) by default; O1_PROXY_SYSTEMD_SUITE=trixie (systemd 257) builds
+and uses a root of its own.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from .log import log
+
+HOST_SUITE = "bookworm"         # what this machine runs, to find its mirror
+# python3 runs the fake upstream and the benchmark client, make runs `make install`.
+PACKAGES = "systemd,systemd-sysv,dbus,curl,python3,make"
+
+
+def suite() -> str:
+    return os.environ.get("O1_PROXY_SYSTEMD_SUITE") or "bookworm"
+
+
+def default_root() -> Path:
+    name = "o1-proxy-systemd-root" + ("" if suite() == "bookworm" else f"-{suite()}")
+    return Path(os.environ.get("O1_PROXY_SYSTEMD_ROOT") or f"/var/tmp/{name}")
+
+
+def _stamp() -> str:
+    return PACKAGES if suite() == "bookworm" else f"{suite()}: {PACKAGES}"
+
+
+def debian_mirror() -> str:
+    """The mirror this machine's apt already uses (the only one reachable from CI)."""
+    d = Path("/etc/apt/sources.list.d")
+    for f in sorted(d.glob("*.sources")) if d.is_dir() else []:
+        for stanza in f.read_text().split("\n\n"):
+            if re.search(rf"^Suites:.*\b{HOST_SUITE}\b(?!-)", stanza, re.M) and \
+                    not re.search(r"^Enabled:\s*no", stanza, re.M | re.I):
+                m = re.search(r"^URIs:\s*(\S+)", stanza, re.M)
+                if m and "security" not in m.group(1):
+                    return m.group(1)
+    for f in [Path("/etc/apt/sources.list"), *sorted(d.glob("*.list"))]:
+        if f.is_file():
+            m = re.search(rf"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+{HOST_SUITE}\s", f.read_text(), re.M)
+            if m:
+                return m.group(1)
+    return "http://deb.debian.org/debian"
+
+
+def ensure(root: Path):
+    """The cached root, built first if it is missing or was built with other packages.
+
+    Returns the open lock file, held shared: keep it for as long as a container runs from the
+    root, so that no other run rebuilds it underneath (a rebuild waits for the exclusive lock).
+    """
+    stamp = root / ".o1-proxy-root"
+    lock = open(root.with_name(root.name + ".lock"), "w")
+    while True:
+        fcntl.flock(lock, fcntl.LOCK_SH)
+        if stamp.is_file() and stamp.read_text().strip() == _stamp():
+            return lock
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (stamp.is_file() and stamp.read_text().strip() == _stamp()):
+            build(root)
+
+
+def build(root: Path) -> None:
+    mirror = debian_mirror()
+    log(f"building the container root {root} ({suite()}, {mirror}); once, ~1 min")
+    for stale in root.parent.glob(root.name + ".tmp-*"):      # an interrupted build
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = root.with_name(root.name + f".tmp-{os.getpid()}")
+    out = subprocess.run(["debootstrap", "--variant=minbase", f"--include={PACKAGES}",
+                          suite(), str(tmp), mirror], capture_output=True, text=True)
+    if out.returncode != 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise RuntimeError("debootstrap failed:\n" + (out.stdout + out.stderr)[-3000:])
+    for junk in ["var/cache/apt/archives", "var/lib/apt/lists", "usr/share/doc",
+                 "usr/share/man", "usr/share/locale"]:
+        for p in (tmp / junk).glob("*"):
+            if p.is_dir() and not p.is_symlink():
+                if p.name != "partial":
+                    shutil.rmtree(p)
+            else:
+                p.unlink()
+    (tmp / ".o1-proxy-root").write_text(_stamp() + "\n")
+    shutil.rmtree(root, ignore_errors=True)
+    tmp.rename(root)

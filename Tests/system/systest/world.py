@@ -1,0 +1,95 @@
+"""The host around the proxy, inside the container: what a real machine would have, plus what
+the checks need to see the proxy and its sandbox at work.
+
+- /etc/hosts and a CA bundle (just the test CA, with its hashed link) for an HTTPS upstream
+  by name; /etc/resolv.conf a link into /run/systemd/resolve, as on Ubuntu, with a DNS server
+  where systemd-resolved's stub would be;
+- the fake OpenAI upstream, plain and behind TLS;
+- things a compromised proxy would go for: a file in a home directory and in /root, a file in
+  the host's /tmp, a listener on the cloud metadata address (169.254.169.254:80), a route for
+  multicast.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .container import Container
+
+UPSTREAM_PORT = 18089
+TLS_PORT = 18443
+TLS_HOST = "upstream.o1-proxy.test"      # in /etc/hosts
+DNS_HOST = "api.o1-proxy.test"           # only in DNS
+METADATA = "169.254.169.254:80"
+HOST_MARKER = "/tmp/o1-host-marker"
+SECRETS = ("/home/alice/secret.txt", "/root/secret.txt")
+BASE_URL = f"http://127.0.0.1:{UPSTREAM_PORT}/v1"
+TESTS = "/src/Tests/system"              # this directory, inside the container
+
+
+@dataclass(frozen=True)
+class Material:
+    """Made on the host per run, bound into the container at /systest."""
+    key: str
+    nonce: str
+    rundir: Path
+
+
+def make_material(rundir: Path) -> Material:
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                    f"/CN={TLS_HOST}", "-addext", f"subjectAltName=DNS:{TLS_HOST}",
+                    "-keyout", str(rundir / "tls.key"), "-out", str(rundir / "tls.crt")],
+                   check=True, capture_output=True)
+    os.chmod(rundir / "tls.key", 0o644)
+    return Material(key="sk-systest-" + os.urandom(18).hex(), nonce=os.urandom(4).hex(),
+                    rundir=rundir)
+
+
+def prepare_host(ct: Container, material: Material) -> None:
+    ct.write("/etc/hosts", f"127.0.0.1 localhost\n::1 localhost\n127.0.0.1 {TLS_HOST}\n")
+    cert = (material.rundir / "tls.crt").read_text()
+    cert_hash = subprocess.run(["openssl", "x509", "-hash", "-noout"], input=cert, text=True,
+                               capture_output=True, check=True).stdout.strip()
+    ct.write("/etc/ssl/certs/ca-certificates.crt", cert)
+    ct.write("/etc/ssl/certs/o1-proxy-test.pem", cert)
+    ct.check("ln", "-sf", "o1-proxy-test.pem", f"/etc/ssl/certs/{cert_hash}.0")
+    ct.write("/run/systemd/resolve/stub-resolv.conf", "nameserver 127.0.0.53\n")
+    ct.check("ln", "-sf", "../run/systemd/resolve/stub-resolv.conf", "/etc/resolv.conf")
+
+    for path in SECRETS:
+        ct.write(path, f"secret in {path}\n", "0644")
+    ct.check("chmod", "0755", "/home/alice")
+    ct.write(HOST_MARKER, "the host's /tmp\n", "0644")
+    addr = METADATA.partition(":")[0]
+    ct.net("ip", "addr", "add", f"{addr}/32", "dev", "lo")
+    ct.net("ip", "route", "add", "224.0.0.0/4", "dev", "lo")
+
+    service = ["systemd-run", "--quiet", "-p", "Environment=PYTHONDONTWRITEBYTECODE=1"]
+    ct.check(*service, "--unit=fake-upstream", "python3", f"{TESTS}/upstream.py",
+             str(UPSTREAM_PORT))
+    ct.check(*service, "--unit=fake-upstream-tls", "python3", f"{TESTS}/upstream.py",
+             str(TLS_PORT), "/systest/tls.crt", "/systest/tls.key")
+    ct.check(*service, "--unit=dns-stub", "python3", f"{TESTS}/dns_stub.py")
+    ct.check(*service, "--unit=metadata", "python3", "-m", "http.server", "--bind", addr,
+             "--directory", "/srv", METADATA.partition(":")[2])
+    for url in (f"http://127.0.0.1:{UPSTREAM_PORT}/_fake/requests",
+                f"https://{TLS_HOST}:{TLS_PORT}/_fake/requests",
+                f"http://{DNS_HOST}:{UPSTREAM_PORT}/_fake/requests",
+                f"http://{METADATA}/"):
+        deadline = time.monotonic() + 15
+        while ct.run("curl", "-s", "-o", "/dev/null", url).returncode != 0:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not come up:\n"
+                                   + ct.run("journalctl", "--no-pager", "-n", "30").stdout)
+            time.sleep(0.2)
+
+
+def configure(ct: Container, material: Material, conf_dir: str) -> None:
+    """The operator's part: the key, and the settings every check starts from."""
+    ct.write(f"{conf_dir}/openai-api-key", material.key, "0600")
+    ct.write(f"{conf_dir}/o1-proxy.env", f"OPENAI_BASE_URL={BASE_URL}\n", "0600")
