@@ -6,10 +6,7 @@ BINDIR  ?= $(PREFIX)/bin
 # On systemd's unit search path for PREFIX=/usr/local and /usr; for any other
 # PREFIX pass UNITDIR=/etc/systemd/system.
 UNITDIR ?= $(PREFIX)/lib/systemd/system
-# The instances' own root (o1-proxy@.service's RootDirectory=): mount points and
-# the /lib links of a merged-/usr system, everything else bound in read-only.
-# Outside /usr and /etc, which are bound into it.
-ROOTDIR := /var/lib/o1-proxy-root
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 CONFDIR ?= /etc/o1-proxy
 LISTEN  ?= 127.0.0.1:4567
 BIN     := .build/release/o1-proxy
@@ -57,22 +54,23 @@ install:
 	sed 's|^ExecStart=.*|ExecStart=$(BINDIR)/o1-proxy|' systemd/o1-proxy@.service \
 		> $(DESTDIR)$(UNITDIR)/o1-proxy@.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/o1-proxy@.service
-	install -d $(addprefix $(DESTDIR)$(ROOTDIR)/,usr etc proc dev sys run tmp var/tmp var/lib)
-	ln -sfn usr/lib $(DESTDIR)$(ROOTDIR)/lib
-	ln -sfn usr/lib64 $(DESTDIR)$(ROOTDIR)/lib64
-	install -d -m 0700 $(DESTDIR)$(CONFDIR)
+	install -D -m 0644 systemd/o1-proxy.sysusers $(DESTDIR)$(SYSUSERSDIR)/o1-proxy.conf
+	install -d -m 0750 $(DESTDIR)$(CONFDIR)
 	@echo "Put the OpenAI API key in $(CONFDIR)/openai-api-key (root, mode 0600), e.g."
 	@echo "  (umask 077; printf %s \"\$$OPENAI_API_KEY\" > $(CONFDIR)/openai-api-key)"
 	@echo "  (or encrypted at rest: systemd-creds + LoadCredentialEncrypted=, see README)"
-	@echo "Optional settings (OPENAI_BASE_URL=, O1_PROXY_*=): $(CONFDIR)/o1-proxy.env"
-	@if $(LIVE); then set -x; systemctl daemon-reload && systemctl enable --now o1-proxy.socket; fi
+	@echo "Optional settings (OPENAI_BASE_URL=, O1_PROXY_*=): $(CONFDIR)/o1-proxy.env (root, 0600);"
+	@echo "  a rules file there for O1_PROXY_RULES=: root:o1-proxy, mode 0640"
+	@if $(LIVE); then set -x; systemd-sysusers $(SYSUSERSDIR)/o1-proxy.conf && chgrp o1-proxy $(CONFDIR) \
+		&& systemctl daemon-reload && systemctl enable --now o1-proxy.socket; fi
 
-# Keeps $(CONFDIR) (the key) unless PURGE=1.
+# Keeps $(CONFDIR) (the key) and the learned state unless PURGE=1, and the o1-proxy user
+# (a user that once owned files is not reused for another).
 uninstall:
 	-@if $(LIVE); then set -x; systemctl disable --now o1-proxy.socket; fi
 	rm -f $(DESTDIR)$(BINDIR)/o1-proxy $(DESTDIR)$(UNITDIR)/o1-proxy.socket \
-		$(DESTDIR)$(UNITDIR)/o1-proxy@.service
-	rm -rf $(DESTDIR)$(ROOTDIR)
+		$(DESTDIR)$(UNITDIR)/o1-proxy@.service $(DESTDIR)$(SYSUSERSDIR)/o1-proxy.conf
 	@if $(LIVE); then set -x; systemctl daemon-reload; fi
-	@if [ "$(PURGE)" = 1 ]; then set -x; rm -rf $(DESTDIR)$(CONFDIR); \
-	else echo "Kept $(CONFDIR) (the key); 'make uninstall PURGE=1' removes it."; fi
+	@if [ "$(PURGE)" = 1 ]; then set -x; rm -rf $(DESTDIR)$(CONFDIR) $(DESTDIR)/var/lib/o1-proxy; \
+	else echo "Kept $(CONFDIR) (the key) and /var/lib/o1-proxy (what was learned);" \
+		"'make uninstall PURGE=1' removes them."; fi

@@ -5,8 +5,9 @@ let package = Package(
     name: "o1-proxy",
     targets: [
         .target(name: "O1Proxy"),
+        .target(name: "CSandbox"),
         .target(name: "O1ProxyUsage", dependencies: ["O1Proxy"]),
-        .executableTarget(name: "o1-proxy", dependencies: ["O1Proxy", "O1ProxyUsage"]),
+        .executableTarget(name: "o1-proxy", dependencies: ["O1Proxy", "O1ProxyUsage", "CSandbox"]),
         .testTarget(name: "O1ProxyTests", dependencies: ["O1Proxy"]),
         .testTarget(name: "O1ProxyUsageTests", dependencies: ["O1ProxyUsage"]),
     ]

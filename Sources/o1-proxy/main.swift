@@ -11,7 +11,7 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let environment = ProcessInfo.processInfo.environment
 switch arguments.first {
 case nil:
-    serveOneExchange(environment: environment)
+    serveOneExchange(environment: environment, confine: Sandbox.confine)
     // Everything is written and logged; skip atexit handlers (OpenSSL's cleanup, the loader's
     // finalizers), which cost every exchange ~2% of its instructions for memory the exit frees.
     _exit(0)

@@ -16,9 +16,11 @@ final class Exchange {
     /// as its own credentials.
     private(set) var secrets: [String] = []
 
-    init(client: ClientConnection, config: Result<Config, ConfigError>) {
+    /// - Parameter warning: a problem from before the exchange (the sandbox), for its record.
+    init(client: ClientConnection, config: Result<Config, ConfigError>, warning: String? = nil) {
         self.client = client
         self.config = config
+        record.warning = warning
         let settings = try? config.get()
         deadlineSeconds = settings?.deadline ?? 900
         deadline = start + .seconds(deadlineSeconds)
@@ -102,7 +104,7 @@ final class Exchange {
         let memory = LearnedFixesFile(directory: config.stateDirectory, lifetime: config.learnedDays * 86_400)
         var plan = Plan(request: chat, rule: rule, remembered: memory.fixes(for: chat.model), summary: config.summary)
         record.remembered = plan.remembered
-        record.warning = memory.warning
+        record.warning = memory.warning ?? record.warning
         while true {
             let body = plan.body
             record.api = plan.api
@@ -121,7 +123,7 @@ final class Exchange {
                 if record.learned.count < config.maxRetries, let fix = plan.learn(from: answer, sent: body) {
                     record.learned.append(fix)
                     memory.remember(fix, for: chat.model)
-                    record.warning = memory.warning
+                    record.warning = memory.warning ?? record.warning
                     continue
                 }
                 if config.logBodies { record.responseBody = answer.body }

@@ -5,14 +5,19 @@ import Glibc
 /// `$JOURNAL_STREAM` names) it is a native journal entry with structured fields; anywhere else a
 /// single readable line on stderr.
 struct Journal {
+    /// A datagram socket connected to journald, opened when the journal is there to write to:
+    /// opened before the sandbox closes, which lets the process open no new UNIX socket.
+    private let socket: Int32?
+    /// stderr is the journal's stream.
     private let native: Bool
 
     init(environment: [String: String]) {
         native = Journal.stderrIsJournal(environment["JOURNAL_STREAM"])
+        socket = native ? Journal.connect() : nil
     }
 
     func log(_ record: ExchangeRecord, masking secrets: [String]) {
-        if native, send(journalDatagram(record.fields(masking: secrets))) { return }
+        if let socket, send(journalDatagram(record.fields(masking: secrets)), on: socket) { return }
         // Prefixed with its priority, a line journald gets on stderr is still filed correctly.
         let line = (native ? "<\(record.priority)>" : "") + record.line(masking: secrets) + "\n"
         FileHandle.standardError.write(Data(line.utf8))
@@ -26,25 +31,30 @@ struct Journal {
         return UInt(info.st_dev) == device && UInt(info.st_ino) == inode
     }
 
-    /// One datagram to journald's socket. An entry too big for a datagram (bodies logged with
-    /// O1_PROXY_LOG_BODIES) fails here and falls back to the stderr line.
-    private func send(_ datagram: [UInt8]) -> Bool {
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { Glibc.close(fd) }
+    private static func connect() -> Int32? {
+        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return nil }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let path = Array("/run/systemd/journal/socket".utf8CString)
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             raw.copyBytes(from: path.map { UInt8(bitPattern: $0) }.prefix(raw.count))
         }
-        let sent = datagram.withUnsafeBytes { bytes in
-            withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    sendto(fd, bytes.baseAddress, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
-        return sent == datagram.count
+        guard connected == 0 else {
+            close(fd)
+            return nil
+        }
+        return fd
+    }
+
+    /// One datagram. An entry too big for a datagram (bodies logged with O1_PROXY_LOG_BODIES)
+    /// fails here and falls back to the stderr line.
+    private func send(_ datagram: [UInt8], on socket: Int32) -> Bool {
+        datagram.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, 0) } == datagram.count
     }
 }

@@ -1,8 +1,10 @@
 """Attacks from inside a live instance: the probe (probe/probe.c) runs as one more instance of
-a unit, next to a live one, and tries what a compromised o1-proxy would try. What each unit must
-let through is a table: for the installed unit and every candidate, only what the proxy needs
-(and one thing systemd 252 cannot stop); for the unsandboxed control, everything the machine
-allows at all (else the probe proves nothing); for the previous unit, what it let through."""
+a unit, next to a live one, confines itself exactly as o1-proxy does (Sources/CSandbox), and
+tries what a compromised o1-proxy would try. What each unit must let through is a table: for
+the installed unit and every candidate, only what the proxy needs and what a unit without a
+mount namespace cannot hide; for the unsandboxed control, everything the machine allows at all
+(else the probe proves nothing); for the previous unit (no self-confinement), what it let
+through."""
 
 from __future__ import annotations
 
@@ -18,13 +20,15 @@ NEEDED = {
     "reach-upstream": "the proxy's job",
     "state-dir": "where it keeps what it learns (StateDirectory=)",
 }
-# Allowed by every sandbox here: instances share one user (the state directory needs that),
-# and a process may signal its own user's processes unless a PID namespace hides them, which
-# systemd gives services from version 257 on (PrivatePIDs=). No data crosses: PrivateUsers=
-# keeps them from each other's memory, /proc and credentials.
-SHARED_USER = {"signal-instance": "same user, no PID namespace before systemd 257"}
+# What the installed unit lets through without a mount namespace (each would cost every
+# connection one; the unit's comments weigh them): no content, no process, no service.
+WITHOUT_MOUNTS = {
+    "host-tmp": "a path's existence can be tested (stat): Landlock confines opening, not looking",
+    "exec": "a file it wrote in its state directory can be mapped executable (noexec is a mount "
+            "option); writable-and-executable memory, memfds and running programs stay denied",
+}
 
-SANDBOXED = {**NEEDED, **SHARED_USER}
+SANDBOXED = {**NEEDED, **WITHOUT_MOUNTS}
 
 # The unsandboxed control runs as root: every attack the container permits must work. The
 # container itself withholds what no service here could get (no CAP_SYS_MODULE or
@@ -50,7 +54,7 @@ CONTROL = {
 # The unit shipped before (units/strict@.service), as the probe found it.
 PREVIOUS = {
     "write": "/dev/shm, /dev/mqueue (the host's) and /run/lock stayed writable",
-    "signal-instance": SHARED_USER["signal-instance"],
+    "signal-instance": "same user, no PID namespace before systemd 257",
     "reach-upstream": NEEDED["reach-upstream"],
     "unix-sockets": "D-Bus, systemd's notify and userdb sockets were reachable",
     "exec": "files written to /tmp and memfds could be mapped executable and run",
@@ -74,16 +78,17 @@ def _judge(results: list[probe.Result], expected: dict[str, str]) -> Verdict:
 
 def installed_unit(ctx: Context) -> Verdict:
     text = ctx.ct.check("cat", ctx.installed.service)
-    return _judge(probe.attack(ctx.ct, text, "o1-proxy", http.PORT, PROBE_PORT), SANDBOXED)
+    return _judge(probe.attack(ctx.ct, text, "o1-proxy", http.PORT, PROBE_PORT, confine=True), SANDBOXED)
 
 
-def variant(name: str, expected: dict[str, str]):
-    """Attacks NAME from Tests/system/units, with a live instance of NAME as the victim."""
+def variant(name: str, expected: dict[str, str], confine: bool):
+    """Attacks NAME from Tests/system/units, with a live instance of NAME as the victim;
+    `confine`: the probe confines itself as the proxy does (a unit the proxy runs in today)."""
     def check(ctx: Context) -> Verdict:
         ct = ctx.ct
         service = ct.check("cat", ctx.installed.service)
         text = units.variant_text(name, service, ctx.installed.binary)
         template = f"o1v-{name}"
         with units.variant(ct, template, text, VARIANT_PORT):
-            return _judge(probe.attack(ct, text, template, VARIANT_PORT, PROBE_PORT), expected)
+            return _judge(probe.attack(ct, text, template, VARIANT_PORT, PROBE_PORT, confine), expected)
     return check

@@ -70,15 +70,17 @@ def dns(ctx: Context) -> Verdict:
 
 
 def rules_file(ctx: Context) -> Verdict:
-    """The operator's rules file where the README puts it (/etc/o1-proxy, root-only)."""
+    """The operator's rules file where the README puts it: /etc/o1-proxy (0750 root:o1-proxy),
+    the file 0640 root:o1-proxy."""
     ct, conf = ctx.ct, ctx.installed.conf_dir
     rules = {"rules": [{"match": ["gpt-4o"], "drop": ["temperature"]}]}
     ct.check("curl", "-sS", "-X", "POST", f"http://127.0.0.1:{world.UPSTREAM_PORT}/_fake/reset")
     body = json.dumps({"model": "gpt-4o", "temperature": 0.5,
                        "messages": [{"role": "user", "content": "rules"}]})
-    with ct.file(f"{conf}/rules.json", json.dumps(rules), "0644"), \
+    with ct.file(f"{conf}/rules.json", json.dumps(rules), "0640"), \
             _with_settings(ctx, f"OPENAI_BASE_URL={world.BASE_URL}\n"
                                 f"O1_PROXY_RULES={conf}/rules.json\n"):
+        ct.check("chgrp", "o1-proxy", f"{conf}/rules.json")
         r = ct.run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H",
                    "Content-Type: application/json", "--data-binary", body,
                    f"http://127.0.0.1:{http.PORT}/v1/chat/completions")

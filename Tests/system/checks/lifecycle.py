@@ -14,18 +14,17 @@ def installed(ctx: Context) -> Verdict:
     ct, inst = ctx.ct, ctx.installed
     state = ct.run("systemctl", "is-enabled", "o1-proxy.socket").stdout.strip() + "/" + \
         ct.run("systemctl", "is-active", "o1-proxy.socket").stdout.strip()
-    conf = ct.run("stat", "-c", "%a %U", inst.conf_dir).stdout.strip()
+    conf = ct.run("stat", "-c", "%a %U %G", inst.conf_dir).stdout.strip()
+    user = ct.run("getent", "passwd", "o1-proxy").stdout.strip().split(":")
     version = ct.run(inst.binary, "--version")
     unit = ct.run("systemctl", "cat", "o1-proxy@.service").stdout
-    links = ct.run("readlink", f"{inst.root_dir}/lib", f"{inst.root_dir}/lib64").stdout.split()
     v = Verdict()
     v.expect(state == "enabled/active", f"o1-proxy.socket is {state}")
-    v.expect(conf == "700 root", f"{inst.conf_dir} is {conf!r}, want '700 root'")
+    v.expect(conf == "750 root o1-proxy", f"{inst.conf_dir} is {conf!r}, want '750 root o1-proxy'")
+    v.expect(len(user) == 7 and int(user[2]) < 1000 and user[6].endswith("nologin"),
+             f"the o1-proxy user is {user} (want a system user without a shell)")
     v.expect("openai-api-key" in inst.install_output, "install did not say where the key goes")
     v.expect(f"ExecStart={inst.binary}" in unit, f"installed ExecStart is not {inst.binary}")
-    v.expect(f"RootDirectory={inst.root_dir}" in unit,
-             f"installed RootDirectory= is not {inst.root_dir}")
-    v.expect(links == ["usr/lib", "usr/lib64"], f"{inst.root_dir}: /lib, /lib64 links {links}")
     v.expect(version.returncode == 0 and version.stdout.strip() != "",
              f"o1-proxy --version: exit {version.returncode} "
              f"{(version.stdout + version.stderr).strip()[:300]}")
@@ -78,13 +77,14 @@ def burst(ctx: Context) -> Verdict:
 
 
 def uninstall(ctx: Context) -> Verdict:
-    """`make uninstall` stops and removes everything but the key; installed again afterwards."""
+    """`make uninstall` stops and removes everything but the key and the learned state;
+    installed again afterwards."""
     ct, inst = ctx.ct, ctx.installed
     v = Verdict()
     try:
         install.make_uninstall(ct, ctx.make_args)
-        left = ct.sh(f"ls -d {inst.unit_dir}/o1-proxy* {inst.binary} {inst.root_dir} "
-                     "2>/dev/null || true").stdout.split()
+        left = ct.sh(f"ls -d {inst.unit_dir}/o1-proxy* {inst.binary} "
+                     "/usr/local/lib/sysusers.d/o1-proxy.conf 2>/dev/null || true").stdout.split()
         v.expect(not left, f"left behind: {left}")
         v.expect(ct.run("systemctl", "is-active", "o1-proxy.socket").stdout.strip() != "active",
                  "o1-proxy.socket still active")

@@ -6,10 +6,11 @@ import re
 
 from . import Context, Verdict
 
-# What systemd-analyze security rates o1-proxy@.service (0 = locked down, 10 = exposed): the
-# directives it counts but the unit leaves out protect nothing in its small tree (see the unit
-# and the attack checks), so this guards against a regression, not towards a number.
-MAX_EXPOSURE = 1.7
+# What systemd-analyze security rates o1-proxy@.service (0 = locked down, 10 = exposed). It
+# counts the mount-namespace directives the unit leaves out because the proxy confines its own
+# file system with Landlock, which it cannot see (the unit says why for each; the attack checks
+# show what is denied): this guards against a regression, not towards a number.
+MAX_EXPOSURE = 3.3
 
 
 def verify(ctx: Context) -> Verdict:

@@ -16,12 +16,15 @@
  *   upstream=IP:PORT   the upstream the proxy must reach (an attempt that must work)
  *   suid=PATH          a set-uid-root copy of this probe
  *   host_marker=PATH   a file in the host's /tmp: seeing it means /tmp is not private
+ *   confine=1          first confine itself exactly as o1-proxy does once it has read its key
+ *                      and rules (Sources/CSandbox, compiled in): a compromised proxy is one
+ *                      whose own sandbox is up
  *
  * With --whoami it only prints "uid=N caps=HEX": the set-uid and written-file attacks run
  * copies of the probe that way.
  *
- * Built statically by the test (no libraries to find inside a small mount tree); never part
- * of the product.
+ * Built statically by the test, with the proxy's own Sources/CSandbox/sandbox.c; never part of
+ * the product.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -53,6 +56,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "CSandbox.h"
 
 #define MAX_SHOWN 25
 
@@ -125,6 +130,7 @@ static void failed(int err, const char *what) {
 static struct {
     pid_t victim;
     char victim_unit[256], linklocal[64], upstream[64], suid[256], host_marker[256];
+    int confine;
 } t;
 
 static void parse_targets(char *line) {
@@ -138,6 +144,7 @@ static void parse_targets(char *line) {
         else if (!strcmp(tok, "upstream")) snprintf(t.upstream, sizeof t.upstream, "%s", v);
         else if (!strcmp(tok, "suid")) snprintf(t.suid, sizeof t.suid, "%s", v);
         else if (!strcmp(tok, "host_marker")) snprintf(t.host_marker, sizeof t.host_marker, "%s", v);
+        else if (!strcmp(tok, "confine")) t.confine = atoi(v);
     }
 }
 
@@ -447,6 +454,23 @@ static int needed_socket(const char *path) {
            !strcmp(path, "/run/systemd/resolve/io.systemd.Resolve");
 }
 
+static void try_unix(const char *path) {
+    if (strlen(path) >= sizeof ((struct sockaddr_un *)0)->sun_path) return;
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    memcpy(a.sun_path, path, strlen(path) + 1);
+    int ok = 0, err = 0;
+    for (int type = SOCK_STREAM; type <= SOCK_DGRAM && !ok; type++) {
+        int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+        if (fd < 0) { err = errno; continue; }
+        if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) ok = 1;
+        else err = errno;
+        close(fd);
+    }
+    if (ok) allowed("connected to %s", path);
+    else if (err == ENOENT || err == EPROTOTYPE || err == ECONNREFUSED) denied(); /* nobody there */
+    else failed(err, path);
+}
+
 static void attack_unix_sockets(const char *dir, int depth) {
     if (depth > 12) return;
     DIR *d = opendir(dir);
@@ -461,21 +485,8 @@ static void attack_unix_sockets(const char *dir, int depth) {
         if (lstat(path, &st)) continue;
         if (S_ISDIR(st.st_mode)) {
             attack_unix_sockets(path, depth + 1);
-        } else if (S_ISSOCK(st.st_mode) && !needed_socket(path) &&
-                   strlen(path) < sizeof ((struct sockaddr_un *)0)->sun_path) {
-            struct sockaddr_un a = { .sun_family = AF_UNIX };
-            memcpy(a.sun_path, path, strlen(path) + 1);
-            int ok = 0, err = 0;
-            for (int type = SOCK_STREAM; type <= SOCK_DGRAM && !ok; type++) {
-                int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
-                if (fd < 0) { err = errno; continue; }
-                if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) ok = 1;
-                else err = errno;
-                close(fd);
-            }
-            if (ok) allowed("connected to %s", path);
-            else if (err == EPROTOTYPE || err == ECONNREFUSED) denied(); /* nobody listening */
-            else failed(err, path);
+        } else if (S_ISSOCK(st.st_mode) && !needed_socket(path)) {
+            try_unix(path);
         }
     }
     closedir(d);
@@ -503,6 +514,11 @@ static void attack_network(void) {
     begin("unix-sockets", "connect to a host service's unix socket (D-Bus, ...)");
     attack_unix_sockets("/run", 0);
     attack_unix_sockets("/var/run", 0);
+    /* By their well-known names too: a sandbox that hides the listing may not hide the socket. */
+    try_unix("/run/dbus/system_bus_socket");
+    try_unix("/run/systemd/private");
+    try_unix("/run/systemd/notify");
+    try_unix("/run/systemd/io.system.ManagedOOM");
     if (n_tried == 0) denied();
     end();
 }
@@ -722,6 +738,12 @@ int main(int argc, char **argv) {
     line[n] = 0;
     parse_targets(line);
     signal(SIGPIPE, SIG_IGN);
+    if (t.confine) {
+        begin("unconfined", "run without the proxy's own sandbox (must not)");
+        int abi = o1_sandbox_confine(getenv("STATE_DIRECTORY"));
+        if (abi < 0) allowed("o1_sandbox_confine: %s", strerror(-abi));
+        end();
+    }
 
     attack_read_secrets();
     attack_see_processes();

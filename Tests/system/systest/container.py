@@ -48,7 +48,11 @@ class Container:
         cmd = ["systemd-nspawn", "-D", str(self.root), "-b", "-M", self.name,
                "--register=no", "--keep-unit", "--private-network", "--volatile=overlay",
                "--link-journal=no", "--console=read-only",
-               "--system-call-filter=bpf", "--capability=CAP_BPF,CAP_NET_ADMIN"]
+               # bpf: IPAddressDeny= enforced inside; landlock: nspawn 252's own filter predates
+               # Landlock and refuses it to everything in the container, the proxy's own
+               # sandbox included (a host's services have no such filter).
+               "--system-call-filter=bpf landlock_create_ruleset landlock_add_rule landlock_restrict_self",
+               "--capability=CAP_BPF,CAP_NET_ADMIN"]
         cmd += [f"--bind-ro={host}:{inside}" for host, inside in self.binds.items()]
         env = dict(os.environ, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY="1")
         with open(self.rundir / "console.log", "wb") as console:

@@ -16,7 +16,6 @@ from .container import Container
 class Installed:
     binary: str          # the o1-proxy executable
     unit_dir: str        # where o1-proxy.socket and o1-proxy@.service are
-    root_dir: str        # the instances' RootDirectory=
     conf_dir: str        # the key, the env file, the rules file
     install_output: str  # what the installer said
 
@@ -34,7 +33,6 @@ def make_install(ct: Container, make_args: list[str]) -> Installed:
     out = ct.check("make", "-C", "/src", "install", *make_args, timeout=60)
     return Installed(binary="/usr/local/bin/o1-proxy",
                      unit_dir="/usr/local/lib/systemd/system",
-                     root_dir="/var/lib/o1-proxy-root",
                      conf_dir="/etc/o1-proxy",
                      install_output=out)
 

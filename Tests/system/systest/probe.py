@@ -13,6 +13,7 @@ from . import units, world
 from .container import Container
 
 SOURCE = Path(__file__).resolve().parents[1] / "probe" / "probe.c"
+SANDBOX = Path(__file__).resolve().parents[3] / "Sources" / "CSandbox"   # the proxy's own
 BINARY = "/usr/local/bin/o1-probe"
 SUID = "/usr/local/bin/o1-probe-suid"        # a set-uid root copy, for the probe to run
 
@@ -46,7 +47,8 @@ def build(rundir: Path) -> Path:
     """A static binary: it has to run inside trees that hold no libraries for it."""
     out = rundir / "o1-probe"
     r = subprocess.run([compiler() or "cc", "-O1", "-Wall", "-Wextra", "-Werror", "-static",
-                        "-o", str(out), str(SOURCE)], capture_output=True, text=True)
+                        "-I", str(SANDBOX / "include"), "-o", str(out), str(SOURCE),
+                        str(SANDBOX / "sandbox.c")], capture_output=True, text=True)
     if r.returncode:
         raise RuntimeError(f"building the probe failed:\n{r.stderr[-2000:]}")
     return out
@@ -58,16 +60,17 @@ def install(ct: Container, built: str = "/systest/o1-probe") -> None:
 
 
 def attack(ct: Container, unit_text: str, victim: str, victim_port: int,
-           probe_port: int) -> list[Result]:
+           probe_port: int, confine: bool) -> list[Result]:
     """Runs the probe under unit_text (as one more instance of the template `victim`, which
-    listens on victim_port) while an instance of `victim` is alive."""
+    listens on victim_port) while an instance of `victim` is alive; with `confine`, inside the
+    proxy's own sandbox too."""
     probe_unit = units.as_probe(unit_text, victim, BINARY)
     with units.variant(ct, "o1-probe", probe_unit, probe_port), \
             units.held(ct, 1, victim_port, victim) as [instance]:
         targets = " ".join([
             f"victim={instance.pid}", f"victim_unit={instance.unit}",
             f"linklocal={world.METADATA}", f"upstream=127.0.0.1:{world.UPSTREAM_PORT}",
-            f"suid={SUID}", f"host_marker={world.HOST_MARKER}"])
+            f"suid={SUID}", f"host_marker={world.HOST_MARKER}", f"confine={int(confine)}"])
         r = ct.run("python3", "-c", CLIENT, str(probe_port), targets, timeout=120)
     results = []
     for line in r.stdout.splitlines():
