@@ -1,0 +1,80 @@
+"""What the proxy learns, kept by the service (issue 9), and what the operator reads back from
+the journal (issue 12): both through the installed units, under systemd."""
+
+from __future__ import annotations
+
+import json
+
+from systest import http, journal, world
+
+from . import Context, Verdict
+
+STATE = "/var/lib/o1-proxy/learned.tsv"
+# o9-future: a model no built-in rule knows, which refuses the system role, max_tokens and
+# temperature one 400 at a time (Tests/e2e/fake_openai).
+BODY = {"model": "o9-future", "max_tokens": 50, "temperature": 0.2,
+        "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "learn"}]}
+
+
+def _exchange(ctx: Context) -> tuple[int, str]:
+    r = ctx.ct.run("curl", "-sS", "-o", "/dev/null", "-H", "Content-Type: application/json",
+                   "--data-binary", json.dumps(BODY), "-w", "%{http_code} %{local_port}",
+                   f"http://127.0.0.1:{http.PORT}/v1/chat/completions", timeout=35)
+    status, _, port = r.stdout.partition(" ")
+    return int(port or 0), status
+
+
+def _upstream_calls(ctx: Context) -> int:
+    r = ctx.ct.run("curl", "-sS", f"http://127.0.0.1:{world.UPSTREAM_PORT}/_fake/requests")
+    return sum(1 for q in json.loads(r.stdout or "[]") if q["path"].startswith("/v1/chat/completions"))
+
+
+def remembered(ctx: Context) -> Verdict:
+    """An instance learns three fixes from three rejections; the next instance applies them
+    first and reaches the upstream once."""
+    ct = ctx.ct
+    v = Verdict()
+    reset = ["curl", "-sS", "-X", "POST", f"http://127.0.0.1:{world.UPSTREAM_PORT}/_fake/reset"]
+    try:
+        ct.check(*reset)
+        first, status1 = _exchange(ctx)
+        calls1 = _upstream_calls(ctx)
+        ct.check(*reset)
+        second, status2 = _exchange(ctx)
+        calls2 = _upstream_calls(ctx)
+        logged = journal.of_exchanges(ct, [first, second])
+        entry = {p: next((e for e in es if e.get("_TRANSPORT") == "journal"), {}) for p, es in logged.items()}
+        learned = set(str(entry[first].get("O1_LEARNED", "")).split())
+        mode = ct.run("stat", "-c", "%a %U", STATE).stdout.strip()
+        v.detail = f"calls {calls1} then {calls2}; learned {sorted(learned)}"
+        v.expect(status1 == "200" and status2 == "200", f"statuses {status1}, {status2}")
+        v.expect(calls1 == 4 and calls2 == 1, f"upstream calls: {calls1}, then {calls2} (want 4, then 1)")
+        v.expect(learned == {"rename:max_tokens->max_completion_tokens", "drop:temperature", "role:system->user"},
+                 f"first entry learned {learned}")
+        v.expect(set(str(entry[second].get("O1_REMEMBERED", "")).split()) == learned
+                 and "O1_LEARNED" not in entry[second], f"second entry: {entry[second].get('MESSAGE')}")
+        v.expect(mode == "600 o1-proxy", f"{STATE} is {mode!r}")
+    finally:
+        ct.run("rm", "-f", STATE)
+    return v
+
+
+def usage_report(ctx: Context) -> Verdict:
+    """`o1-proxy usage` reads the service's exchanges from the journal as root, and tells a user
+    who may not read the journal how to (the systemd-journal group)."""
+    ct, binary = ctx.ct, ctx.installed.binary
+    port = http.chat(ct, "o1-mini", "for the report").client_port
+    journal.of_exchanges(ct, [port])
+    report = ct.run(binary, "usage", "--json", "--since", "-1h")
+    denied = ct.run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", binary, "usage")
+    v = Verdict()
+    try:
+        rows = {row["model"]: row for row in json.loads(report.stdout)["rows"]}
+    except (ValueError, KeyError):
+        rows = {}
+    v.expect(report.returncode == 0 and rows.get("o1-mini", {}).get("exchanges", 0) >= 1,
+             f"o1-proxy usage: exit {report.returncode}, rows {sorted(rows)} {report.stderr[-300:]}")
+    v.expect(denied.returncode != 0 and "systemd-journal" in denied.stderr,
+             f"as nobody: exit {denied.returncode} {denied.stderr[-300:]!r}")
+    v.detail = f"{rows.get('o1-mini', {}).get('exchanges')} o1-mini exchanges in the last hour"
+    return v
