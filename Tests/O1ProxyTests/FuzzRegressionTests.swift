@@ -199,7 +199,7 @@ enum FuzzChecks {
             violations += responses(request, fixes)
         }
         for fixes in fixSets.prefix(2) {
-            violations += adaptationRounds(request, fixes)
+            violations += learningRounds(request, fixes)
         }
         return violations
     }
@@ -302,7 +302,7 @@ enum FuzzChecks {
     /// must be new and change the body, so learning ends within one round per top-level key and
     /// per role, plus one for the stream and one for the key a rename adds: a request may carry
     /// any number of fixable fields.
-    static func adaptationRounds(_ request: ChatRequest, _ fixes: [Fix]) -> [String] {
+    static func learningRounds(_ request: ChatRequest, _ fixes: [Fix]) -> [String] {
         var violations: [String] = []
         var applied = fixes
         let roles = Set((request.body["messages"]?.array ?? []).compactMap { $0["role"]?.string })
@@ -339,7 +339,7 @@ enum FuzzChecks {
             }
             violations += upstream(request, applied)
         }
-        violations.append("adaptation did not stop after \(bound) rounds: \(applied)")
+        violations.append("learning did not stop after \(bound) rounds: \(applied)")
         return violations
     }
 

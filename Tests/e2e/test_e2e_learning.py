@@ -70,7 +70,7 @@ def test_developer_role_untouched_when_only_system_is_rejected(proxy, fake):
     assert [m["role"] for m in last["messages"]] == ["developer", "user", "user"]
 
 
-def test_no_adaptation_needed_logs_none(proxy, fake):
+def test_nothing_to_learn_logs_none(proxy, fake):
     mark = proxy.mark()
     r = h.chat(proxy.port, {"model": "o9-future",
                             "messages": [{"role": "user", "content": "plain"}]})
@@ -80,14 +80,14 @@ def test_no_adaptation_needed_logs_none(proxy, fake):
     assert e.get("learned", "") in ("", "0", "none", "-", "[]"), e["_line"]
 
 
-def test_too_many_adaptations_passes_the_400_through(start_proxy, fake):
+def test_too_many_retries_passes_the_400_through(start_proxy, fake):
     p = start_proxy(O1_PROXY_MAX_RETRIES=1)
     body = {"model": "o9-future", "max_tokens": 5, "temperature": 0.5,
             "messages": [{"role": "user", "content": "x"}]}
     mark = p.mark()
     r = h.chat(p.port, body)
     calls = chat_calls(fake)
-    assert len(calls) == 2, "one try + one adaptation"
+    assert len(calls) == 2, "one try + one retry"
     e = h.assert_json_error(r, 400, type_="invalid_request_error")
     assert r.json() == calls[-1]["response"]["body"], "the upstream 400 passes through as-is"
     assert e["param"] == "temperature"
@@ -95,7 +95,7 @@ def test_too_many_adaptations_passes_the_400_through(start_proxy, fake):
     assert entry["status"] == "400"
 
 
-def test_zero_adaptations_allowed(start_proxy, fake):
+def test_zero_retries_allowed(start_proxy, fake):
     p = start_proxy(O1_PROXY_MAX_RETRIES=0)
     r = h.chat(p.port, {"model": "o9-future", "max_tokens": 5,
                         "messages": [{"role": "user", "content": "x"}]})
