@@ -13,8 +13,11 @@ ROOTDIR := /var/lib/o1-proxy-root
 CONFDIR ?= /etc/o1-proxy
 # Programs for root, not for users: the lean trust store's hook.
 LIBEXECDIR ?= $(PREFIX)/libexec/o1-proxy
-# ca-certificates runs the programs here after every change to the system's CA certificates.
+# Debian's ca-certificates runs the programs here after every change to the system's CA
+# certificates. Where nothing would (no such directory), the hook is not installed: a lean trust
+# store nobody rewrites could go on trusting a root the system has dropped.
 HOOKDIR := /etc/ca-certificates/update.d
+HOOKED  := { [ -n "$(DESTDIR)" ] || [ -d $(HOOKDIR) ]; }
 # The lean trust store the hook writes and the unit binds when it is there: a cache (the hook
 # rewrites it, the unit works without it).
 TRUSTDIR := /var/cache/o1-proxy
@@ -70,8 +73,8 @@ install:
 	install -D -m 0644 systemd/o1-proxy@.service.d/lean-trust-store.conf \
 		$(DESTDIR)$(UNITDIR)/o1-proxy@.service.d/lean-trust-store.conf
 	install -D -m 0755 scripts/debian/update-lean-trust-store $(DESTDIR)$(LIBEXECDIR)/update-lean-trust-store
-	install -d $(DESTDIR)$(HOOKDIR)
-	ln -sfn $(LIBEXECDIR)/update-lean-trust-store $(DESTDIR)$(HOOKDIR)/o1-proxy
+	if $(HOOKED); then install -d $(DESTDIR)$(HOOKDIR) && \
+		ln -sfn $(LIBEXECDIR)/update-lean-trust-store $(DESTDIR)$(HOOKDIR)/o1-proxy; fi
 	install -d $(addprefix $(DESTDIR)$(ROOTDIR)/,usr etc proc dev sys run tmp var/tmp var/lib)
 	ln -sfn usr/lib $(DESTDIR)$(ROOTDIR)/lib
 	ln -sfn usr/lib64 $(DESTDIR)$(ROOTDIR)/lib64
@@ -81,7 +84,7 @@ install:
 	@echo "  (umask 077; printf %s \"\$$OPENAI_API_KEY\" > $(CONFDIR)/openai-api-key)"
 	@echo "  (or encrypted at rest: systemd-creds + LoadCredentialEncrypted=, see README)"
 	@echo "Optional settings (OPENAI_BASE_URL=, O1_PROXY_*=): $(CONFDIR)/o1-proxy.env"
-	@if $(LIVE); then set -x; $(LIBEXECDIR)/update-lean-trust-store; \
+	@if $(LIVE); then set -x; ! $(HOOKED) || $(LIBEXECDIR)/update-lean-trust-store; \
 		systemctl daemon-reload && systemctl enable --now o1-proxy.socket; fi
 
 # Keeps $(CONFDIR) (the key) unless PURGE=1.
