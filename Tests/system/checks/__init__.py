@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from systest.container import Container
-from systest.install import Installed
+from systest.install import Installed, inside
 from systest.world import Material
 
 
@@ -23,7 +23,7 @@ class Context:
     @property
     def deb_inside(self) -> str:
         """The package's path in the container."""
-        return f"/systest/{self.deb.name}"
+        return inside(self.deb)
 
 
 @dataclass

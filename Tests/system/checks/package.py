@@ -1,5 +1,6 @@
 """The Debian package's life, as apt drives it: installed on a machine with no Swift toolchain,
-upgraded while clients keep connecting, removed, purged."""
+upgraded while clients keep connecting, removed, purged; and `make install`, the way in where
+there is no package."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ def client():
         start = time.monotonic()
         outcome = exchange()
         with lock:
-            print(json.dumps({"start": start, "end": time.monotonic(), "outcome": outcome}), flush=True)
+            print(json.dumps({"start": start, "end": time.monotonic(), "outcome": outcome}),
+                  flush=True)
 
 threads = [threading.Thread(target=client) for _ in range(clients)]
 for t in threads:
@@ -94,7 +96,8 @@ def installed(ctx: Context) -> Verdict:
     v.expect(f"RootDirectory={inst.root_dir}" in unit,
              f"installed RootDirectory= is not {inst.root_dir}")
     v.expect(links == ["usr/lib", "usr/lib64"], f"{inst.root_dir}: /lib, /lib64 links {links}")
-    v.expect(not missing and not toolchain, f"libraries not found {missing}, toolchain {toolchain!r}")
+    v.expect(not missing and not toolchain,
+             f"libraries not found {missing}, toolchain {toolchain!r}")
     v.expect(docs == 0, f"no README or man page: {ct.run('ls', *TRACES[3:]).stderr.strip()}")
     v.expect(version.returncode == 0 and version.stdout.strip() != "",
              f"o1-proxy --version: exit {version.returncode} "
@@ -124,7 +127,7 @@ def upgrade(ctx: Context) -> Verdict:
         try:
             _wait_for(lambda: len(lines) >= 2, 60)
             began = time.monotonic()
-            out = install.apt(ct, "install", f"/systest/{newer.name}")
+            out = install.apt(ct, "install", install.inside(newer))
             ended = time.monotonic()
             _wait_for(lambda: sum(x["start"] > ended for x in lines) >= 2, 60)
         finally:
@@ -182,6 +185,35 @@ def remove_purge(ctx: Context) -> Verdict:
         v.expect(ct.run("getent", "passwd", "o1-proxy").stdout == user,
                  f"the user o1-proxy was {user.strip()!r} before, now "
                  f"{ct.run('getent', 'passwd', 'o1-proxy').stdout.strip()!r}")
+    finally:
+        ctx.installed = install.deb_install(ct, ctx.deb_inside)
+        world.configure(ct, ctx.material, ctx.installed.conf_dir)
+    return v
+
+
+def by_make_install(ctx: Context) -> Verdict:
+    """Instead of the package, `make install` from the repository (PREFIX=/usr/local): the
+    same files, the socket started, the lean trust store written; `make uninstall PURGE=1` takes
+    them away again. The package is purged first, and installed and configured again after."""
+    ct, nonce = ctx.ct, ctx.material.nonce
+    v = Verdict()
+    try:
+        install.apt(ct, "purge", install.PACKAGE)
+        inst = install.make_install(ct, [])
+        world.configure(ct, ctx.material, inst.conf_dir)
+        got = http.chat(ct, "o1-mini", f"make install {nonce}").answer()
+        hook = ct.run("readlink", TRACES[1]).stdout.strip()
+        lean = ct.run("grep", "-c", "BEGIN CERTIFICATE", f"{TRACES[2]}/ca-certificates.crt")
+        v.expect(got == f"echo: make install {nonce}", f"after make install: {got!r}")
+        v.expect(hook == "/usr/local/libexec/o1-proxy/update-lean-trust-store",
+                 f"{TRACES[1]} -> {hook!r}")
+        v.expect(lean.stdout.strip() == "1",
+                 f"the lean trust store: {lean.stdout.strip() or lean.stderr.strip()}")
+        ct.check("make", "-C", "/src", "uninstall", "PURGE=1", timeout=60)
+        left = ct.sh(f"ls -d {inst.binary} {inst.socket} {inst.service} {inst.service}.d "
+                     f"{inst.conf_dir} {' '.join(TRACES[:3])} /usr/local/libexec/o1-proxy "
+                     "2>/dev/null || true").stdout.split()
+        v.expect(not left, f"left after make uninstall PURGE=1: {left}")
     finally:
         ctx.installed = install.deb_install(ct, ctx.deb_inside)
         world.configure(ct, ctx.material, ctx.installed.conf_dir)

@@ -57,8 +57,10 @@ def lean(ctx: Context) -> Verdict:
     got = over_tls(ctx, f"lean {ctx.material.nonce}").answer()
     v = Verdict(detail=f"{len(system)} roots in the system's bundle, {len(seen)} in the instance's")
     v.expect(ct.run("test", "-x", HOOK).returncode == 0, f"no executable hook {HOOK}")
-    v.expect(len(system) > 100, f"the system's bundle holds {len(system)} roots: no ca-certificates?")
-    v.expect(written == system[:1], f"{LEAN} holds {len(written)} certificates, not the bundle's first")
+    v.expect(len(system) > 100,
+             f"the system's bundle holds {len(system)} roots: no ca-certificates?")
+    v.expect(written == system[:1],
+             f"{LEAN} holds {len(written)} certificates, not the bundle's first")
     v.expect(seen == system[:1], f"an instance sees {len(seen)} certificates in {BUNDLE}")
     v.expect(got == f"echo: lean {ctx.material.nonce}", f"over TLS: {got!r}")
     return v
@@ -82,7 +84,8 @@ def same_roots(ctx: Context) -> Verdict:
     with test_ca_untrusted(ctx):
         removed = over_tls(ctx, "after it is removed")
         lean_after = certificates(ct.read(LEAN))
-        v.expect(removed.status == 502, f"with the CA removed again: {removed.answer()!r}, want 502")
+        v.expect(removed.status == 502,
+                 f"with the CA removed again: {removed.answer()!r}, want 502")
         v.expect(len(lean_after) == 1, f"after the removal {LEAN} holds {len(lean_after)}")
     return v
 

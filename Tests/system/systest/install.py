@@ -87,3 +87,8 @@ def with_version(deb: Path, version: str, into: Path) -> Path:
 def staged(deb: Path, into: Path) -> Path:
     """The package copied into the run's directory, which the container sees at /systest."""
     return Path(shutil.copy2(deb, into / deb.name))
+
+
+def inside(staged: Path) -> str:
+    """Where the container sees a file of the run's directory."""
+    return f"/systest/{staged.name}"
