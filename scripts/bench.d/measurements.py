@@ -218,7 +218,8 @@ def tls(b: Bench) -> dict:
             targets[f"https-{variant}-{f}"] = b.activate(f"https-{variant}-{f}", b.bins[f"proxy-{f}"], env, binds)
     return {"exchanges": sequential(targets, lambda t: request_bytes(t.port, body), b.count(40, 100), 4),
             "full_bundle_certs": b.tls["full_certs"], "trimmed_bundle_certs": 1,
-            "lazy": "hashed directory (CApath) = system store + bench CA; bundle = 1 root",
+            "package": f"hashed directory (CApath) = system store + bench CA; bundle = the {b.tls['lean_certs']} "
+                       "root the package's ca-certificates hook wrote",
             "outside_namespace_status": untrusted.get("status")}
 
 

@@ -89,14 +89,15 @@ def tls(r: dict) -> str:
     x, rows = r["exchanges"], []
     for f in FLAVOURS:
         http = x[f"http-{f}"]
-        for kind in ("http", "https-full", "https-trimmed", "https-lazy"):
+        for kind in ("http", "https-full", "https-trimmed", "https-package"):
             v = x[f"{kind}-{f}"]
             rows.append([f"{kind}-{f}", v["n"], v["errors"], v["p50_ms"], v["p99_ms"],
                          round(v["p50_ms"] - http["p50_ms"], 2), v["cpu_per_exchange_ms"],
                          round(v["cpu_per_exchange_ms"] - http["cpu_per_exchange_ms"], 2)])
     return table(f"HTTPS upstream; trust store: full = bundle of {r['full_bundle_certs']} certs, trimmed = bundle of "
-                 "the 1 CA needed, lazy = system hashed directory (CApath) + a 1-cert bundle; outside the namespace "
-                 f"the proxy answers {r['outside_namespace_status']}",
+                 "the 1 CA needed, package = the package's default (the system's hashed directory, CApath, + the "
+                 f"1-root bundle its ca-certificates hook writes); outside the namespace the proxy answers "
+                 f"{r['outside_namespace_status']}",
                  ["target", "n", "err", "p50 ms", "p99 ms", "vs HTTP ms", "CPU ms/exch", "CPU vs HTTP"], rows)
 
 

@@ -9,13 +9,16 @@ import shutil
 import subprocess
 
 SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+HOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "debian", "update-lean-trust-store")
 
 
 def make(work: str) -> dict:
     """Paths of the CA, server key and certificate, and the trust stores: `full` (the system
-    bundle + the bench CA), `trimmed` (the bench CA alone), `lazy` (a copy of the system's hashed
-    directory + the bench CA, with a one-root bundle file: the same trust as `full`, parsed on
-    demand); `full_certs` is the number of certificates in `full`."""
+    bundle + the bench CA), `trimmed` (the bench CA alone), `package` (the package's default: a
+    copy of the system's store with the bench CA added as update-ca-certificates adds one, in the
+    bundle and by hash in the directory, and the one-root file its ca-certificates hook writes
+    from that copy: the same trust as `full`, parsed on demand); `full_certs` is the number of
+    certificates in `full`."""
     d = os.path.join(work, "tls")
     os.makedirs(d, exist_ok=True)
     p = {k: os.path.join(d, v) for k, v in {
@@ -40,26 +43,35 @@ def make(work: str) -> dict:
     with open(p["trimmed"], "wb") as f:
         f.write(ca)
     p["full_certs"] = (system + ca).count(b"BEGIN CERTIFICATE")
-    # OpenSSL looks roots up in a hashed directory (CApath) by subject hash only when needed.
-    lazy = os.path.join(d, "capath")
-    shutil.rmtree(lazy, ignore_errors=True)
-    shutil.copytree(os.path.dirname(SYSTEM_BUNDLE), lazy, symlinks=True)
-    first = system[:system.index(b"-----END CERTIFICATE-----") + 26]
-    with open(os.path.join(lazy, os.path.basename(SYSTEM_BUNDLE)), "wb") as f:
-        f.write(first[first.index(b"-----BEGIN CERTIFICATE-----"):])
-    with open(os.path.join(lazy, "o1-proxy-bench-ca.pem"), "wb") as f:
+    # The store as update-ca-certificates leaves it with the bench CA added; then the package's
+    # hook, run on it (in a namespace where it is /etc/ssl/certs), writes the lean file.
+    store = os.path.join(d, "store")
+    shutil.rmtree(store, ignore_errors=True)
+    shutil.copytree(os.path.dirname(SYSTEM_BUNDLE), store, symlinks=True)
+    with open(os.path.join(store, os.path.basename(SYSTEM_BUNDLE)), "wb") as f:
+        f.write(system + b"\n" + ca)
+    with open(os.path.join(store, "o1-proxy-bench-ca.pem"), "wb") as f:
         f.write(ca)
     h = subprocess.run(["openssl", "x509", "-hash", "-noout", "-in", p["ca"]], capture_output=True,
                        text=True, check=True).stdout.strip()
     n = 0
-    while os.path.lexists(os.path.join(lazy, f"{h}.{n}")):
+    while os.path.lexists(os.path.join(store, f"{h}.{n}")):
         n += 1
-    os.symlink("o1-proxy-bench-ca.pem", os.path.join(lazy, f"{h}.{n}"))
-    p["lazy"] = lazy
+    os.symlink("o1-proxy-bench-ca.pem", os.path.join(store, f"{h}.{n}"))
+    cache = os.path.join(d, "cache")
+    shutil.rmtree(cache, ignore_errors=True)
+    os.makedirs(cache)
+    subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                    f"mount --bind '{store}' /etc/ssl/certs && mount --bind '{cache}' /var/cache && "
+                    f"exec '{HOOK}'"], check=True)
+    p["store"], p["lean"] = store, os.path.join(cache, "o1-proxy", "ca-certificates.crt")
+    with open(p["lean"], "rb") as f:
+        p["lean_certs"] = f.read().count(b"BEGIN CERTIFICATE")
     return p
 
 
 def mounts(material: dict) -> dict[str, list[tuple[str, str]]]:
-    """Each trust store variant as the bind mounts that put it in place of the system's."""
+    """Each trust store variant as the bind mounts that put it in place of the system's; the
+    package's as its unit does it: the lean file over the bundle, the hashed directory behind."""
     return {"full": [(material["full"], SYSTEM_BUNDLE)], "trimmed": [(material["trimmed"], SYSTEM_BUNDLE)],
-            "lazy": [(material["lazy"], os.path.dirname(SYSTEM_BUNDLE))]}
+            "package": [(material["store"], os.path.dirname(SYSTEM_BUNDLE)), (material["lean"], SYSTEM_BUNDLE)]}

@@ -5,10 +5,11 @@ instance alive); whatever a check changes it puts back, so any subset runs in an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 from systest.container import Container
-from systest.install import Installed
+from systest.install import Installed, inside
 from systest.world import Material
 
 
@@ -17,7 +18,12 @@ class Context:
     ct: Container
     material: Material
     installed: Installed
-    make_args: list[str]          # for `make install` / `make uninstall` (BIN=...)
+    deb: Path                     # the package installed, in the run's directory
+
+    @property
+    def deb_inside(self) -> str:
+        """The package's path in the container."""
+        return inside(self.deb)
 
 
 @dataclass

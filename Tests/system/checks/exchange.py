@@ -47,13 +47,14 @@ def credential(ctx: Context) -> Verdict:
     return v
 
 
-def _with_settings(ctx: Context, settings: str):
+def with_settings(ctx: Context, settings: str):
+    """The env file holds `settings` for the duration."""
     return ctx.ct.file(f"{ctx.installed.conf_dir}/o1-proxy.env", settings, "0600")
 
 
 def tls(ctx: Context) -> Verdict:
     text = f"over tls {ctx.material.nonce}"
-    with _with_settings(ctx, f"OPENAI_BASE_URL=https://{world.TLS_HOST}:{world.TLS_PORT}/v1\n"):
+    with with_settings(ctx, f"OPENAI_BASE_URL=https://{world.TLS_HOST}:{world.TLS_PORT}/v1\n"):
         got = http.chat(ctx.ct, "o1-mini", text).answer()
     v = Verdict()
     v.expect(got == f"echo: {text}", f"got {got!r}")
@@ -62,7 +63,7 @@ def tls(ctx: Context) -> Verdict:
 
 def dns(ctx: Context) -> Verdict:
     text = f"by dns {ctx.material.nonce}"
-    with _with_settings(ctx, f"OPENAI_BASE_URL=http://{world.DNS_HOST}:{world.UPSTREAM_PORT}/v1\n"):
+    with with_settings(ctx, f"OPENAI_BASE_URL=http://{world.DNS_HOST}:{world.UPSTREAM_PORT}/v1\n"):
         got = http.chat(ctx.ct, "o1-mini", text).answer()
     v = Verdict()
     v.expect(got == f"echo: {text}", f"got {got!r}")
@@ -78,7 +79,7 @@ def rules_file(ctx: Context) -> Verdict:
     body = json.dumps({"model": "gpt-4o", "temperature": 0.5,
                        "messages": [{"role": "user", "content": "rules"}]})
     with ct.file(f"{conf}/rules.json", json.dumps(rules), "0640"), \
-            _with_settings(ctx, f"OPENAI_BASE_URL={world.BASE_URL}\n"
+            with_settings(ctx, f"OPENAI_BASE_URL={world.BASE_URL}\n"
                                 f"O1_PROXY_RULES={conf}/rules.json\n"):
         ct.check("chgrp", "o1-proxy", f"{conf}/rules.json")
         r = ct.run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H",

@@ -1,34 +1,12 @@
-"""The units' life: installed as `make install` leaves them, cut off when hung, unbothered by
-a burst, gone with `make uninstall`."""
+"""The units' life: cut off when hung, unbothered by a burst."""
 
 from __future__ import annotations
 
 import time
 
-from systest import http, install, journal, units
+from systest import http, journal, units
 
 from . import Context, Verdict
-
-
-def installed(ctx: Context) -> Verdict:
-    ct, inst = ctx.ct, ctx.installed
-    state = ct.run("systemctl", "is-enabled", "o1-proxy.socket").stdout.strip() + "/" + \
-        ct.run("systemctl", "is-active", "o1-proxy.socket").stdout.strip()
-    conf = ct.run("stat", "-c", "%a %U %G", inst.conf_dir).stdout.strip()
-    user = ct.run("getent", "passwd", "o1-proxy").stdout.strip().split(":")
-    version = ct.run(inst.binary, "--version")
-    unit = ct.run("systemctl", "cat", "o1-proxy@.service").stdout
-    v = Verdict()
-    v.expect(state == "enabled/active", f"o1-proxy.socket is {state}")
-    v.expect(conf == "750 root o1-proxy", f"{inst.conf_dir} is {conf!r}, want '750 root o1-proxy'")
-    v.expect(len(user) == 7 and int(user[2]) < 1000 and user[6].endswith("nologin"),
-             f"the o1-proxy user is {user} (want a system user without a shell)")
-    v.expect("openai-api-key" in inst.install_output, "install did not say where the key goes")
-    v.expect(f"ExecStart={inst.binary}" in unit, f"installed ExecStart is not {inst.binary}")
-    v.expect(version.returncode == 0 and version.stdout.strip() != "",
-             f"o1-proxy --version: exit {version.returncode} "
-             f"{(version.stdout + version.stderr).strip()[:300]}")
-    return v
 
 
 def runtime_max(ctx: Context) -> Verdict:
@@ -73,25 +51,4 @@ def burst(ctx: Context) -> Verdict:
     v.expect(active == "active", f"socket {active}")
     v.expect(not left_units, f"{len(left_units)} units left")
     v.expect(got == "echo: after the burst", f"then {got!r}")
-    return v
-
-
-def uninstall(ctx: Context) -> Verdict:
-    """`make uninstall` stops and removes everything but the key and the learned state;
-    installed again afterwards."""
-    ct, inst = ctx.ct, ctx.installed
-    v = Verdict()
-    try:
-        install.make_uninstall(ct, ctx.make_args)
-        left = ct.sh(f"ls -d {inst.unit_dir}/o1-proxy* {inst.binary} "
-                     "/usr/local/lib/sysusers.d/o1-proxy.conf 2>/dev/null || true").stdout.split()
-        v.expect(not left, f"left behind: {left}")
-        v.expect(ct.run("systemctl", "is-active", "o1-proxy.socket").stdout.strip() != "active",
-                 "o1-proxy.socket still active")
-        v.expect(ct.run("curl", "-s", "-m", "2", f"http://127.0.0.1:{http.PORT}/").returncode == 7,
-                 f"port {http.PORT} still accepts connections")
-        v.expect(ct.run("test", "-s", f"{inst.conf_dir}/openai-api-key").returncode == 0,
-                 "the key was removed (only PURGE=1 should)")
-    finally:
-        install.make_install(ct, ctx.make_args)
     return v

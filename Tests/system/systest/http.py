@@ -42,8 +42,9 @@ class Response:
 
 
 def chat(ct: Container, model: str, text: str, stream: bool = False, timeout: float = 30,
-         port: int = PORT) -> Response:
-    body = {"model": model, "messages": [{"role": "user", "content": text}]}
+         port: int = PORT, fields: dict | None = None) -> Response:
+    """fields: more of the request body (max_tokens, ...)."""
+    body = {"model": model, "messages": [{"role": "user", "content": text}], **(fields or {})}
     if stream:
         body["stream"] = True
     r = ct.run("curl", "-sS", "-D", "-", "-m", str(int(timeout)), "-H",

@@ -3,12 +3,14 @@
 Every run boots it with --volatile=overlay, so nothing a run does lands in the cache. Runs of
 several worktrees share one cache; a lock makes one of them build it while the others wait.
 Debian bookworm (systemd 252) by default; O1_PROXY_SYSTEMD_SUITE=trixie (systemd 257) builds
-and uses a root of its own.
+and uses a root of its own. So does every set of PACKAGES (its digest is in the name): branches
+that need different packages each keep theirs instead of rebuilding the other's in turn.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -18,8 +20,10 @@ from pathlib import Path
 from .log import log
 
 HOST_SUITE = "bookworm"         # what this machine runs, to find its mirror
-# python3 runs the fake upstream and the benchmark client, make runs `make install`.
-PACKAGES = "systemd,systemd-sysv,dbus,curl,python3,make"
+# python3 runs the fake upstream and the benchmark client, make runs `make install`; the
+# package needs ca-certificates (and libcurl4, which curl brings), and the container has no
+# network to fetch it from.
+PACKAGES = "systemd,systemd-sysv,dbus,curl,python3,make,ca-certificates"
 
 
 def suite() -> str:
@@ -28,7 +32,8 @@ def suite() -> str:
 
 def default_root() -> Path:
     name = "o1-proxy-systemd-root" + ("" if suite() == "bookworm" else f"-{suite()}")
-    return Path(os.environ.get("O1_PROXY_SYSTEMD_ROOT") or f"/var/tmp/{name}")
+    digest = hashlib.sha256(PACKAGES.encode()).hexdigest()[:8]
+    return Path(os.environ.get("O1_PROXY_SYSTEMD_ROOT") or f"/var/tmp/{name}-{digest}")
 
 
 def _stamp() -> str:

@@ -1,9 +1,9 @@
 """The host around the proxy, inside the container: what a real machine would have, plus what
 the checks need to see the proxy and its sandbox at work.
 
-- /etc/hosts and a CA bundle (just the test CA, with its hashed link) for an HTTPS upstream
-  by name; /etc/resolv.conf a link into /run/systemd/resolve, as on Ubuntu, with a DNS server
-  where systemd-resolved's stub would be;
+- /etc/hosts and the test CA among Debian's (added with update-ca-certificates, as an
+  administrator would) for an HTTPS upstream by name; /etc/resolv.conf a link into
+  /run/systemd/resolve, as on Ubuntu, with a DNS server where systemd-resolved's stub would be;
 - the fake OpenAI upstream, plain and behind TLS;
 - things a compromised proxy would go for: a file in a home directory and in /root, a file in
   the host's /tmp, a listener on the cloud metadata address (169.254.169.254:80), a route for
@@ -23,6 +23,7 @@ from .container import Container
 UPSTREAM_PORT = 18089
 TLS_PORT = 18443
 TLS_HOST = "upstream.o1-proxy.test"      # in /etc/hosts
+TEST_CA = "/usr/local/share/ca-certificates/systest-ca.crt"   # its certificate is its own CA
 DNS_HOST = "api.o1-proxy.test"           # only in DNS
 METADATA = "169.254.169.254:80"
 HOST_MARKER = "/tmp/o1-host-marker"
@@ -52,12 +53,7 @@ def make_material(rundir: Path) -> Material:
 
 def prepare_host(ct: Container, material: Material) -> None:
     ct.write("/etc/hosts", f"127.0.0.1 localhost\n::1 localhost\n127.0.0.1 {TLS_HOST}\n")
-    cert = (material.rundir / "tls.crt").read_text()
-    cert_hash = subprocess.run(["openssl", "x509", "-hash", "-noout"], input=cert, text=True,
-                               capture_output=True, check=True).stdout.strip()
-    ct.write("/etc/ssl/certs/ca-certificates.crt", cert)
-    ct.write("/etc/ssl/certs/o1-proxy-test.pem", cert)
-    ct.check("ln", "-sf", "o1-proxy-test.pem", f"/etc/ssl/certs/{cert_hash}.0")
+    trust_test_ca(ct, True)
     ct.write("/run/systemd/resolve/stub-resolv.conf", "nameserver 127.0.0.53\n")
     ct.check("ln", "-sf", "../run/systemd/resolve/stub-resolv.conf", "/etc/resolv.conf")
 
@@ -87,6 +83,17 @@ def prepare_host(ct: Container, material: Material) -> None:
                 raise RuntimeError(f"{url} did not come up:\n"
                                    + ct.run("journalctl", "--no-pager", "-n", "30").stdout)
             time.sleep(0.2)
+
+
+def trust_test_ca(ct: Container, trusted: bool) -> None:
+    """Adds the test CA to the system's trust store, or takes it out, the way an administrator
+    does: a file in /usr/local/share/ca-certificates, then update-ca-certificates (which runs
+    the hooks in /etc/ca-certificates/update.d, the package's among them)."""
+    if trusted:
+        ct.check("install", "-m", "0644", "/systest/tls.crt", TEST_CA)
+    else:
+        ct.check("rm", "-f", TEST_CA)
+    ct.check("update-ca-certificates", timeout=120)
 
 
 def configure(ct: Container, material: Material, conf_dir: str) -> None:
