@@ -15,7 +15,7 @@ LIBEXECDIR ?= $(PREFIX)/libexec/o1-proxy
 # store nobody rewrites could go on trusting a root the system has dropped.
 HOOKDIR := /etc/ca-certificates/update.d
 HOOKED  := { [ -n "$(DESTDIR)" ] || [ -d $(HOOKDIR) ]; }
-# The lean trust store the hook writes and the unit binds when it is there: a cache (the hook
+# The lean trust store the hook writes and the proxy reads when it is there: a cache (the hook
 # rewrites it, the unit works without it).
 TRUSTDIR := /var/cache/o1-proxy
 # `make deb` builds here: o1-proxy_VERSION_ARCH.deb and debhelper's work tree.
@@ -68,8 +68,6 @@ install:
 		> $(DESTDIR)$(UNITDIR)/o1-proxy@.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/o1-proxy@.service
 	install -D -m 0644 systemd/o1-proxy.sysusers $(DESTDIR)$(SYSUSERSDIR)/o1-proxy.conf
-	install -D -m 0644 systemd/o1-proxy@.service.d/lean-trust-store.conf \
-		$(DESTDIR)$(UNITDIR)/o1-proxy@.service.d/lean-trust-store.conf
 	install -D -m 0755 scripts/debian/update-lean-trust-store \
 		$(DESTDIR)$(LIBEXECDIR)/update-lean-trust-store
 	if $(HOOKED); then install -d $(DESTDIR)$(HOOKDIR) && \
@@ -92,9 +90,7 @@ uninstall:
 	-@if $(LIVE); then set -x; systemctl disable --now o1-proxy.socket; fi
 	rm -f $(DESTDIR)$(BINDIR)/o1-proxy $(DESTDIR)$(UNITDIR)/o1-proxy.socket \
 		$(DESTDIR)$(UNITDIR)/o1-proxy@.service $(DESTDIR)$(SYSUSERSDIR)/o1-proxy.conf \
-		$(DESTDIR)$(UNITDIR)/o1-proxy@.service.d/lean-trust-store.conf $(DESTDIR)$(HOOKDIR)/o1-proxy
-	[ ! -d $(DESTDIR)$(UNITDIR)/o1-proxy@.service.d ] || \
-		rmdir --ignore-fail-on-non-empty $(DESTDIR)$(UNITDIR)/o1-proxy@.service.d
+		$(DESTDIR)$(HOOKDIR)/o1-proxy
 	rm -rf $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(TRUSTDIR)
 	@if $(LIVE); then set -x; systemctl daemon-reload; fi
 	@if [ "$(PURGE)" = 1 ]; then set -x; rm -rf $(DESTDIR)$(CONFDIR) $(DESTDIR)/var/lib/o1-proxy; \

@@ -125,7 +125,7 @@ static int add_rule(int ruleset, const char *path, uint64_t access) {
     return error;
 }
 
-int o1_sandbox_confine(const char *state_directory) {
+int o1_sandbox_confine(const char *state_directory, const char *ca_bundle) {
     int abi = (int)syscall(__NR_landlock_create_ruleset, NULL, 0, CREATE_RULESET_VERSION);
     if (abi < 0) return -errno;
     if (thread_count() != 1) return -EBUSY;
@@ -148,6 +148,7 @@ int o1_sandbox_confine(const char *state_directory) {
         {"/dev/null", FS_READ_FILE | FS_WRITE_FILE},
         {"/dev/urandom", FS_READ_FILE},
         {state_directory, write},            // what the proxy learns
+        {ca_bundle, FS_READ_FILE},           // the lean trust store (/var/cache/o1-proxy)
     };
     int error = 0;
     for (size_t i = 0; i < sizeof rules / sizeof rules[0] && !error; i++) {

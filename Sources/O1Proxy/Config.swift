@@ -38,6 +38,10 @@ struct Config: Sendable {
     var logBodies: Bool
     /// Where learned fixes are kept between processes; `nil`: nowhere.
     var stateDirectory: String?
+    /// The CA bundle libcurl reads in place of the one it was built with; the hashed directory
+    /// stays behind it, so it adds roots and never takes one away. The package points it at one
+    /// root of the system's bundle, which trusts the same roots for a tenth of the parsing.
+    var caBundle: String?
     var learnedDays: Double
 
     static let credentialName = "openai-api-key"
@@ -52,6 +56,7 @@ struct Config: Sendable {
         ("O1_PROXY_TOKEN", "-", "when set, clients must send 'Authorization: Bearer TOKEN' (else 401)"),
         ("O1_PROXY_RULES", "-", "JSON file of model rules, tried before the built-in ones"),
         ("O1_PROXY_REASONING_SUMMARY", "off", "Responses API models: ask for reasoning summaries (auto, concise, detailed), relayed as reasoning_content"),
+        ("O1_PROXY_CA_BUNDLE", "-", "CA bundle read in place of libcurl's (the hashed /etc/ssl/certs stays behind it); a file that is not there: libcurl's"),
         ("STATE_DIRECTORY", "-", "where learned fixes are kept between exchanges (systemd sets it from StateDirectory=); unset: nowhere"),
         ("O1_PROXY_LEARNED_DAYS", "7", "days a learned fix is applied before the upstream is asked again"),
         ("O1_PROXY_GRACE_SECONDS", "3", "streams: send 200 and SSE headers if the model has not answered by then"),
@@ -141,6 +146,11 @@ struct Config: Sendable {
             throw ConfigError("STATE_DIRECTORY=\(directory) is not an absolute path")
         }
 
+        let caBundle = value("O1_PROXY_CA_BUNDLE")
+        if let path = caBundle, !path.hasPrefix("/") {
+            throw ConfigError("O1_PROXY_CA_BUNDLE=\(path) is not an absolute path")
+        }
+
         return Config(
             upstream: upstream,
             clientToken: value("O1_PROXY_TOKEN"),
@@ -157,6 +167,7 @@ struct Config: Sendable {
             maxRetries: try integer("O1_PROXY_MAX_RETRIES", 8, minimum: 0),
             logBodies: logBodies,
             stateDirectory: stateDirectory,
+            caBundle: caBundle,
             learnedDays: try number("O1_PROXY_LEARNED_DAYS", 7, minimum: 0))
     }
 

@@ -7,9 +7,10 @@ import Glibc
 /// (scripts/bench-systemd); the unit keeps the rest (user, capabilities, system calls, address
 /// families, IP addresses).
 enum Sandbox {
-    /// Confines this process; what it could not do, for the journal entry.
-    static func confine(stateDirectory: String?) -> String? {
-        let result = o1_sandbox_confine(stateDirectory)
+    /// Confines this process, leaving it the CA bundle libcurl was told to read; what it could
+    /// not do, for the journal entry.
+    static func confine(stateDirectory: String?, caBundle: String?) -> String? {
+        let result = o1_sandbox_confine(stateDirectory, caBundle)
         guard result < 0 else { return nil }
         switch -result {
         case ENOSYS, EOPNOTSUPP:

@@ -11,7 +11,9 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let environment = ProcessInfo.processInfo.environment
 switch arguments.first {
 case nil:
-    serveOneExchange(environment: environment, confine: Sandbox.confine)
+    serveOneExchange(environment: environment) { stateDirectory, caBundle in
+        Sandbox.confine(stateDirectory: stateDirectory, caBundle: TrustStore.use(caBundle))
+    }
     // Everything is written and logged; skip atexit handlers (OpenSSL's cleanup, the loader's
     // finalizers), which cost every exchange ~2% of its instructions for memory the exit frees.
     _exit(0)

@@ -2,12 +2,14 @@ import Foundation
 
 /// `o1-proxy` with no arguments, as inetd and systemd run it: one exchange on stdin/stdout,
 /// then its journal entry. The key, the rules and the journal's socket are opened first; then
-/// `confine` shuts the process in (it gets the state directory, the one place it may write, and
-/// says what it could not do), before a byte of the request is read.
-public func serveOneExchange(environment: [String: String], confine: (_ stateDirectory: String?) -> String?) {
+/// `confine` sets up TLS trust and shuts the process in (it gets the state directory, the one
+/// place it may write, and the CA bundle, and says what it could not do), before a byte of the
+/// request is read.
+public func serveOneExchange(environment: [String: String],
+                             confine: (_ stateDirectory: String?, _ caBundle: String?) -> String?) {
     let config = Result { () throws(ConfigError) in try Config.from(environment: environment, readFile: readFile) }
     let journal = Journal(environment: environment)
-    let confinement = confine(try? config.get().stateDirectory)
+    let confinement = confine(try? config.get().stateDirectory, try? config.get().caBundle)
     let exchange = Exchange(client: ClientConnection(), config: config, warning: confinement)
     let record = exchange.run()
     journal.log(record, masking: exchange.secrets)

@@ -9,7 +9,8 @@ from . import Context, Verdict
 
 def identity(ctx: Context) -> Verdict:
     """The o1-proxy system user, no capabilities, no_new_privs, seccomp, undumpable (so no
-    process of its user reads its memory or /proc files); the key only as a credential."""
+    process of its user reads its memory or /proc files); the key only as a credential; the
+    host's mount namespace."""
     ct, key = ctx.ct, ctx.material.key
     v = Verdict()
     uid = int(ct.check("id", "-u", "o1-proxy").strip())
@@ -28,6 +29,10 @@ def identity(ctx: Context) -> Verdict:
                  "the key is in the environment")
         v.expect(any(e.startswith("CREDENTIALS_DIRECTORY=") for e in env),
                  "no CREDENTIALS_DIRECTORY")
+        # No mount namespace to set up for each connection (the unit's cost; Landlock instead).
+        namespaces = ct.run("readlink", "/proc/1/ns/mnt", f"/proc/{instance.pid}/ns/mnt").stdout
+        v.expect(len(set(namespaces.split())) == 1,
+                 f"the instance has a mount namespace of its own: {namespaces.split()}")
     return v
 
 

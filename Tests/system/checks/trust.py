@@ -1,9 +1,10 @@
 """The lean trust store: what the instances trust is what the system trusts, for less.
 
 The package's ca-certificates hook (/etc/ca-certificates/update.d/o1-proxy) writes one root of
-the system's bundle to /var/cache/o1-proxy/ca-certificates.crt, and the unit binds that over
-the bundle; OpenSSL finds every other root by hash in /etc/ssl/certs. The test CA is the HTTPS
-upstream's own certificate, added to the system's store by the world (world.trust_test_ca)."""
+the system's bundle to /var/cache/o1-proxy/ca-certificates.crt, and the unit has the proxy's
+libcurl read that in place of the bundle (O1_PROXY_CA_BUNDLE); OpenSSL finds every other root by
+hash in /etc/ssl/certs. The test CA is the HTTPS upstream's own certificate, added to the
+system's store by the world (world.trust_test_ca)."""
 
 from __future__ import annotations
 
@@ -32,10 +33,20 @@ def over_tls(ctx: Context, text: str) -> http.Response:
         return http.chat(ctx.ct, "o1-mini", text)
 
 
-def seen_by_instance(ctx: Context) -> list[str]:
-    """The bundle as a live instance sees it, in its own mount namespace."""
-    with units.held(ctx.ct) as [instance]:
-        return certificates(ctx.ct.read(f"/proc/{instance.pid}/root{BUNDLE}"))
+def hashed_link(ctx: Context, pem_path: str) -> str:
+    """The link by which OpenSSL finds a root in /etc/ssl/certs."""
+    return f"/etc/ssl/certs/{ctx.ct.check('openssl', 'x509', '-hash', '-noout', '-in', pem_path).strip()}.0"
+
+
+@contextmanager
+def unlinked(ctx: Context, link: str):
+    """A root out of the hashed directory (still in the bundle) for the duration."""
+    target = ctx.ct.check("readlink", link).strip()
+    ctx.ct.check("rm", link)
+    try:
+        yield
+    finally:
+        ctx.ct.check("ln", "-sfn", target, link)
 
 
 @contextmanager
@@ -49,20 +60,31 @@ def test_ca_untrusted(ctx: Context):
 
 
 def lean(ctx: Context) -> Verdict:
-    """The hook has written one root of the bundle; the instances see it in the bundle's place."""
+    """The hook has written one root of the bundle, the instances are told to read it, and they
+    do: with the test CA out of the system's store and put in the lean file alone, the HTTPS
+    upstream is trusted."""
     ct = ctx.ct
     system = certificates(ct.read(BUNDLE))
     written = certificates(ct.read(LEAN))
-    seen = seen_by_instance(ctx)
+    with units.held(ct) as [instance]:
+        env = ct.run("cat", f"/proc/{instance.pid}/environ").stdout.split("\0")
     got = over_tls(ctx, f"lean {ctx.material.nonce}").answer()
-    v = Verdict(detail=f"{len(system)} roots in the system's bundle, {len(seen)} in the instance's")
+    v = Verdict(detail=f"{len(system)} roots in the system's bundle, {len(written)} in {LEAN}")
     v.expect(ct.run("test", "-x", HOOK).returncode == 0, f"no executable hook {HOOK}")
     v.expect(len(system) > 100,
              f"the system's bundle holds {len(system)} roots: no ca-certificates?")
     v.expect(written == system[:1],
              f"{LEAN} holds {len(written)} certificates, not the bundle's first")
-    v.expect(seen == system[:1], f"an instance sees {len(seen)} certificates in {BUNDLE}")
+    v.expect(f"O1_PROXY_CA_BUNDLE={LEAN}" in env, "the instance is not told to read the lean file")
     v.expect(got == f"echo: lean {ctx.material.nonce}", f"over TLS: {got!r}")
+    with test_ca_untrusted(ctx):
+        try:
+            ct.check("cp", "/systest/tls.crt", LEAN)
+            only_lean = over_tls(ctx, f"only in the lean file {ctx.material.nonce}").answer()
+        finally:
+            ct.check(HOOK)
+    v.expect(only_lean == f"echo: only in the lean file {ctx.material.nonce}",
+             f"with the test CA in the lean file alone: {only_lean!r}")
     return v
 
 
@@ -91,28 +113,24 @@ def same_roots(ctx: Context) -> Verdict:
 
 
 def fallback(ctx: Context) -> Verdict:
-    """Without the lean file the instances get the whole bundle, never no trust; the hook
-    removes the file when a root of the bundle is missing from the hashed directory."""
+    """Without the lean file the instances read the whole bundle, never no trust: the hook
+    removes the file when a root of the bundle is missing from the hashed directory, and then
+    the test CA, taken out of the hashed directory too, is still found, in the bundle."""
     ct = ctx.ct
-    system = certificates(ct.read(BUNDLE))
-    first_hash = ct.check("openssl", "x509", "-hash", "-noout", "-in", LEAN).strip()
-    link = f"/etc/ssl/certs/{first_hash}.0"
-    target = ct.check("readlink", link).strip()
     v = Verdict()
     try:
-        ct.check("rm", link)
-        hook = ct.run(HOOK)
-        v.expect(hook.returncode == 0 and "whole CA bundle" in hook.stderr,
-                 f"the hook with a root missing from the hashed directory: exit "
-                 f"{hook.returncode} {hook.stderr.strip()!r}")
-        v.expect(ct.run("test", "-e", LEAN).returncode != 0, f"{LEAN} is still there")
-        seen = seen_by_instance(ctx)
-        v.expect(seen == system, f"without {LEAN} an instance sees {len(seen)} certificates, "
-                 f"want the whole bundle ({len(system)})")
-        got = over_tls(ctx, f"whole bundle {ctx.material.nonce}").answer()
-        v.expect(got == f"echo: whole bundle {ctx.material.nonce}", f"over TLS: {got!r}")
+        with unlinked(ctx, hashed_link(ctx, LEAN)):
+            hook = ct.run(HOOK)
+            v.expect(hook.returncode == 0 and "whole CA bundle" in hook.stderr,
+                     f"the hook with a root missing from the hashed directory: exit "
+                     f"{hook.returncode} {hook.stderr.strip()!r}")
+            v.expect(ct.run("test", "-e", LEAN).returncode != 0, f"{LEAN} is still there")
+            with unlinked(ctx, hashed_link(ctx, "/systest/tls.crt")):
+                got = over_tls(ctx, f"whole bundle {ctx.material.nonce}").answer()
+            v.expect(got == f"echo: whole bundle {ctx.material.nonce}",
+                     f"over TLS, the test CA only in the bundle: {got!r}")
     finally:
-        ct.run("ln", "-sfn", target, link)
         ct.check(HOOK)
+    system = certificates(ct.read(BUNDLE))
     v.expect(certificates(ct.read(LEAN)) == system[:1], f"{LEAN} not written again")
     return v

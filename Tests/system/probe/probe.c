@@ -740,7 +740,7 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN);
     if (t.confine) {
         begin("unconfined", "run without the proxy's own sandbox (must not)");
-        int abi = o1_sandbox_confine(getenv("STATE_DIRECTORY"));
+        int abi = o1_sandbox_confine(getenv("STATE_DIRECTORY"), getenv("O1_PROXY_CA_BUNDLE"));
         if (abi < 0) allowed("o1_sandbox_confine: %s", strerror(-abi));
         end();
     }
