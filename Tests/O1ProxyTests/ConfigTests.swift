@@ -53,7 +53,7 @@ private func configError(_ env: [String: String], files: [String: String] = [:])
     @Test func knobsListEveryVariable() {
         #expect(Config.knobs.map(\.name) == [
             "OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "O1_PROXY_TOKEN",
-            "O1_PROXY_RULES", "O1_PROXY_REASONING_SUMMARY", "STATE_DIRECTORY", "O1_PROXY_LEARNED_DAYS",
+            "O1_PROXY_RULES", "O1_PROXY_REASONING_SUMMARY", "O1_PROXY_CA_BUNDLE", "STATE_DIRECTORY", "O1_PROXY_LEARNED_DAYS",
             "O1_PROXY_GRACE_SECONDS", "O1_PROXY_KEEPALIVE_SECONDS", "O1_PROXY_DEADLINE_SECONDS",
             "O1_PROXY_READ_TIMEOUT_SECONDS", "O1_PROXY_MAX_HEAD_BYTES", "O1_PROXY_MAX_HEADERS", "O1_PROXY_MAX_BODY_BYTES",
             "O1_PROXY_MAX_RETRIES", "O1_PROXY_LOG_BODIES",
@@ -227,5 +227,13 @@ private func configError(_ env: [String: String], files: [String: String] = [:])
         #expect(configError(["STATE_DIRECTORY": "relative"]) != nil)
         #expect(try config([:]).learnedDays == 7)
         #expect(try config(["O1_PROXY_LEARNED_DAYS": "0.5"]).learnedDays == 0.5)
+    }
+
+    @Test func caBundle() throws {
+        #expect(try config([:]).caBundle == nil)
+        #expect(try config(["O1_PROXY_CA_BUNDLE": ""]).caBundle == nil)
+        #expect(try config(["O1_PROXY_CA_BUNDLE": "/var/cache/o1-proxy/ca-certificates.crt"]).caBundle
+                == "/var/cache/o1-proxy/ca-certificates.crt")
+        #expect(configError(["O1_PROXY_CA_BUNDLE": "ca.pem"])?.description.contains("absolute") == true)
     }
 }

@@ -96,7 +96,7 @@ def test_the_named_bundle_is_what_the_handshake_trusts(start_proxy, tls_front):
     assert entry["status"] == "200"
 
 
-def test_a_bundle_that_is_not_there_leaves_the_system_store_not_no_trust(start_proxy, tls_front, workdir):
+def test_a_bundle_that_is_not_there_leaves_the_system_store(start_proxy, tls_front, workdir):
     """The package's hook removes its lean file when it cannot vouch for it: then the system's
     roots apply, and a certificate they do not hold is still refused."""
     r, entry = over_tls(start_proxy, tls_front, O1_PROXY_CA_BUNDLE=f"{workdir}/no-such-bundle.pem")

@@ -214,8 +214,9 @@ def tls(b: Bench) -> dict:
     targets = {}
     for f in FLAVOURS:
         targets[f"http-{f}"] = b.proxies[f]
-        for variant, binds in tls_material.mounts(b.tls).items():
-            targets[f"https-{variant}-{f}"] = b.activate(f"https-{variant}-{f}", b.bins[f"proxy-{f}"], env, binds)
+        for variant, (binds, more_env) in tls_material.variants(b.tls).items():
+            targets[f"https-{variant}-{f}"] = b.activate(f"https-{variant}-{f}", b.bins[f"proxy-{f}"],
+                                                         dict(env, **more_env), binds)
     return {"exchanges": sequential(targets, lambda t: request_bytes(t.port, body), b.count(40, 100), 4),
             "full_bundle_certs": b.tls["full_certs"], "trimmed_bundle_certs": 1,
             "package": f"hashed directory (CApath) = system store + bench CA; bundle = the {b.tls['lean_certs']} "

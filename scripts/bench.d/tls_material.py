@@ -70,8 +70,11 @@ def make(work: str) -> dict:
     return p
 
 
-def mounts(material: dict) -> dict[str, list[tuple[str, str]]]:
-    """Each trust store variant as the bind mounts that put it in place of the system's; the
-    package's as its unit does it: the lean file over the bundle, the hashed directory behind."""
-    return {"full": [(material["full"], SYSTEM_BUNDLE)], "trimmed": [(material["trimmed"], SYSTEM_BUNDLE)],
-            "package": [(material["store"], os.path.dirname(SYSTEM_BUNDLE)), (material["lean"], SYSTEM_BUNDLE)]}
+def variants(material: dict) -> dict[str, tuple[list[tuple[str, str]], dict[str, str]]]:
+    """Each trust store variant as the bind mounts that put it in place of the system's, and the
+    environment; the package's as its unit does it: the hashed directory with the bench CA, and
+    the lean file its hook wrote named by O1_PROXY_CA_BUNDLE."""
+    return {"full": ([(material["full"], SYSTEM_BUNDLE)], {}),
+            "trimmed": ([(material["trimmed"], SYSTEM_BUNDLE)], {}),
+            "package": ([(material["store"], os.path.dirname(SYSTEM_BUNDLE))],
+                        {"O1_PROXY_CA_BUNDLE": material["lean"]})}

@@ -35,7 +35,8 @@ def over_tls(ctx: Context, text: str) -> http.Response:
 
 def hashed_link(ctx: Context, pem_path: str) -> str:
     """The link by which OpenSSL finds a root in /etc/ssl/certs."""
-    return f"/etc/ssl/certs/{ctx.ct.check('openssl', 'x509', '-hash', '-noout', '-in', pem_path).strip()}.0"
+    subject_hash = ctx.ct.check("openssl", "x509", "-hash", "-noout", "-in", pem_path).strip()
+    return f"/etc/ssl/certs/{subject_hash}.0"
 
 
 @contextmanager
