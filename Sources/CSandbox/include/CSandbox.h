@@ -4,9 +4,9 @@
 /// Confines the calling process with Landlock, once it has read its key and rules: from then on
 /// it may read the system's files it needs (/usr, /etc, resolved's files, the CPU list), open
 /// files in /proc by name (libdispatch reads its threads' /proc/TID/stat) but not list /proc,
-/// read, write and list `state_directory` (NULL: nowhere), read `ca_bundle` (NULL: nothing more;
-/// libcurl's CA bundle, wherever it is, outside /usr and /etc), and execute nothing; where the kernel
-/// can scope them (Landlock ABI 6), it can signal no process and reach no abstract UNIX socket
+/// read, write and list `state_directory` (NULL: nowhere), read the file `ca_bundle` (the CA
+/// bundle libcurl was told to read, which may lie outside /usr and /etc; NULL: none), and
+/// execute nothing; where the kernel can scope them (Landlock ABI 6), it can signal no process and reach no abstract UNIX socket
 /// outside itself; and it can open no new UNIX socket (seccomp: the journal's is open already).
 /// It is also made undumpable, so that no process of its user can ptrace it or
 /// read its memory and /proc files. Must run while the process has a single thread: Landlock
