@@ -117,12 +117,13 @@ class Plumbing(BaseHTTPRequestHandler):
         if encoding == "gzip":
             data = gzip.compress(data)
         rid = self.send_head(status, ctype, len(data), encoding, extra)
-        if self.command != "HEAD":
-            self.wfile.write(data)
-        self.wfile.flush()
+        # Recorded before the body leaves: a client holding the whole answer may look at once.
         if rec is not None:
             rec["response"] = {"status": status, "request_id": rid,
                                "body": obj if raw is None else None}
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        self.wfile.flush()
 
     def start_stream(self, rec, encoding=None):
         rid = self.send_head(200, "text/event-stream; charset=utf-8", encoding=encoding)
