@@ -9,7 +9,8 @@ public func serveOneExchange(environment: [String: String],
                              confine: (_ stateDirectory: String?, _ caBundle: String?) -> String?) {
     let config = Result { () throws(ConfigError) in try Config.from(environment: environment, readFile: readFile) }
     let journal = Journal(environment: environment)
-    let confinement = confine(try? config.get().stateDirectory, try? config.get().caBundle)
+    let settings = try? config.get()
+    let confinement = confine(settings?.stateDirectory, settings?.caBundle)
     let exchange = Exchange(client: ClientConnection(), config: config, warning: confinement)
     let record = exchange.run()
     journal.log(record, masking: exchange.secrets)

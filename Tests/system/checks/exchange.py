@@ -52,22 +52,26 @@ def with_settings(ctx: Context, settings: str):
     return ctx.ct.file(f"{ctx.installed.conf_dir}/o1-proxy.env", settings, "0600")
 
 
-def tls(ctx: Context) -> Verdict:
-    text = f"over tls {ctx.material.nonce}"
-    with with_settings(ctx, f"OPENAI_BASE_URL=https://{world.TLS_HOST}:{world.TLS_PORT}/v1\n"):
-        got = http.chat(ctx.ct, "o1-mini", text).answer()
+def chat_through(ctx: Context, base_url: str, text: str) -> http.Response:
+    """A chat completion with the env file pointing the proxy at `base_url`."""
+    with with_settings(ctx, f"OPENAI_BASE_URL={base_url}\n"):
+        return http.chat(ctx.ct, "o1-mini", text)
+
+
+def echoes(ctx: Context, base_url: str, what: str) -> Verdict:
+    text = f"{what} {ctx.material.nonce}"
+    got = chat_through(ctx, base_url, text).answer()
     v = Verdict()
     v.expect(got == f"echo: {text}", f"got {got!r}")
     return v
+
+
+def tls(ctx: Context) -> Verdict:
+    return echoes(ctx, f"https://{world.TLS_HOST}:{world.TLS_PORT}/v1", "over tls")
 
 
 def dns(ctx: Context) -> Verdict:
-    text = f"by dns {ctx.material.nonce}"
-    with with_settings(ctx, f"OPENAI_BASE_URL=http://{world.DNS_HOST}:{world.UPSTREAM_PORT}/v1\n"):
-        got = http.chat(ctx.ct, "o1-mini", text).answer()
-    v = Verdict()
-    v.expect(got == f"echo: {text}", f"got {got!r}")
-    return v
+    return echoes(ctx, f"http://{world.DNS_HOST}:{world.UPSTREAM_PORT}/v1", "by dns")
 
 
 def rules_file(ctx: Context) -> Verdict:

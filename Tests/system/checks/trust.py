@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from systest import http, units, world
 
 from . import Context, Verdict
-from .exchange import with_settings
+from .exchange import chat_through
 
 BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 LEAN = "/var/cache/o1-proxy/ca-certificates.crt"
@@ -29,8 +29,7 @@ def certificates(pem: str | None) -> list[str]:
 
 def over_tls(ctx: Context, text: str) -> http.Response:
     """A chat completion through the proxy to the fake upstream behind TLS, by host name."""
-    with with_settings(ctx, f"OPENAI_BASE_URL=https://{world.TLS_HOST}:{world.TLS_PORT}/v1\n"):
-        return http.chat(ctx.ct, "o1-mini", text)
+    return chat_through(ctx, f"https://{world.TLS_HOST}:{world.TLS_PORT}/v1", text)
 
 
 def hashed_link(ctx: Context, pem_path: str) -> str:
