@@ -104,6 +104,17 @@ def test_a_bundle_that_is_not_there_leaves_the_system_store(start_proxy, tls_fro
     assert entry["status"] == "502"
 
 
+def test_a_bundle_that_holds_no_certificate_is_a_clear_502(start_proxy, tls_front, workdir):
+    """An operator's O1_PROXY_CA_BUNDLE that is not PEM: the handshake cannot be trusted, and the
+    client hears so, as for any TLS failure."""
+    bundle = f"{workdir}/not-a-bundle.pem"
+    with open(bundle, "w") as f:
+        f.write("this is not a certificate\n")
+    r, entry = over_tls(start_proxy, tls_front, O1_PROXY_CA_BUNDLE=bundle)
+    h.assert_json_error(r, 502, type_="upstream_error")
+    assert entry["status"] == "502"
+
+
 def test_each_process_reads_the_bundle_as_it_is_then(start_proxy, tls_front, workdir):
     """The hook rewrites the bundle in place; the next exchange trusts what it holds then."""
     bundle = f"{workdir}/rewritten-bundle.pem"
