@@ -1,7 +1,7 @@
-import CCurlCA
+import CCurl
 import Glibc
 
-/// Which CA bundle the upstream's TLS handshake reads (Sources/CCurlCA says how and why).
+/// Which CA bundle the upstream's TLS handshake reads (Sources/CCurl says how and why).
 enum TrustStore {
     /// Makes libcurl read `bundle` when this process can read it, and returns it; otherwise
     /// libcurl keeps its own bundle (never no trust: a lean file the package's hook removed, or

@@ -1,9 +1,12 @@
 """Process model: command line, one exchange per process."""
 
+import os
 import re
 import socket
 import subprocess
 import time
+
+import pytest
 
 import e2e_helpers as h
 
@@ -68,3 +71,32 @@ def test_client_that_closes_at_once_ends_the_process(proxy, fake):
     e = proxy.entry(mark)
     assert e["status"] == "499" and e["error"].startswith("client gone")
     assert fake.requests() == []
+
+
+@pytest.mark.parametrize("stream, model", [(False, "fault-slow-3"), (True, "fault-think-3")])
+def test_waiting_for_the_model_costs_no_cpu(fake, stream, model):
+    """While the upstream thinks, the process sleeps. FoundationNetworking alone kept libcurl's
+    write source after the request had gone and spun on it: 3 s of waiting cost 2.6 s of CPU
+    (Sources/CCurl/socket_interest.c); now about 0.02 s. Run the way systemd runs it, socket on
+    stdin and stdout, so wait4 gives the process's own CPU time."""
+    ours, its = socket.socketpair()
+    env = {"PATH": "/usr/bin:/bin", "OPENAI_BASE_URL": fake.base_url,
+           "OPENAI_API_KEY": h.new_secret("sk-test")}
+    proc = subprocess.Popen([str(h.proxy_binary())], stdin=its, stdout=its,
+                            stderr=subprocess.DEVNULL, env=env)
+    its.close()
+    with ours:
+        ours.settimeout(30)
+        ours.sendall(h.build_request("POST", "/v1/chat/completions", {
+            "model": model, "stream": stream, "messages": [{"role": "user", "content": "think"}]}))
+        answer = b""
+        while chunk := ours.recv(65536):
+            answer += chunk
+    _, status, usage = os.wait4(proc.pid, 0)
+    assert status == 0
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:300]
+    assert (b"data: [DONE]" in answer) == stream, answer[-300:]
+    held = [c for c in fake.closed() if c["model"] == model][-1]
+    assert held["answered_at"] - held["opened_at"] >= 3
+    # Generous for a busy machine: the spin cost more than this in every loaded run.
+    assert usage.ru_utime + usage.ru_stime < 0.5, (usage.ru_utime, usage.ru_stime)

@@ -1,5 +1,9 @@
-#ifndef O1_PROXY_CCURLCA_H
-#define O1_PROXY_CCURLCA_H
+#ifndef O1_PROXY_CCURL_H
+#define O1_PROXY_CCURL_H
+
+// What FoundationNetworking leaves unset or wrong on the libcurl it drives: the CA bundle
+// (ca_bundle.c) and which socket events wake the process (socket_interest.c, which needs no
+// call: linking it is enough).
 
 /// Makes every libcurl handle created from now on read `path` as its CA bundle (CURLOPT_CAINFO)
 /// instead of the one libcurl was built with; the hashed directory libcurl was built with

@@ -8,7 +8,7 @@
 // mount namespace (scripts/bench-systemd).
 
 #define _GNU_SOURCE
-#include "CCurlCA.h"
+#include "CCurl.h"
 
 #include <curl/curl.h>
 #include <dlfcn.h>
