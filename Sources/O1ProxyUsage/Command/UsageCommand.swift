@@ -87,8 +87,8 @@ public enum UsageCommand {
     }
 }
 
-public struct UsageFailure: Error, CustomStringConvertible {
-    public var description: String
+struct UsageFailure: Error, CustomStringConvertible {
+    var description: String
 
     init(_ description: String) {
         self.description = description

@@ -1,21 +1,21 @@
 /// `o1-proxy usage [options]`, parsed. Pure, so that every refusal is tested without running.
-public struct UsageOptions: Equatable, Sendable {
-    public enum Input: Equatable, Sendable {
+struct UsageOptions: Equatable, Sendable {
+    enum Input: Equatable, Sendable {
         /// `--since` and `--until` go to journalctl as they are, in its own syntax.
         case journal(since: String?, until: String?)
         /// A file of log lines; `-` is standard input.
         case file(String)
     }
 
-    public var input = Input.journal(since: nil, until: nil)
-    public var grouping = UsageReport.Grouping.model
-    public var json = false
-    public var htmlPath: String?
-    public var help = false
+    var input = Input.journal(since: nil, until: nil)
+    var grouping = UsageReport.Grouping.model
+    var json = false
+    var htmlPath: String?
+    var help = false
 
-    public init() {}
+    init() {}
 
-    public static func parse(_ arguments: [String]) throws(UsageOptionsError) -> UsageOptions {
+    static func parse(_ arguments: [String]) throws(UsageOptionsError) -> UsageOptions {
         var options = UsageOptions()
         var since: String?, until: String?, file: String?
         var rest = arguments[...]
@@ -58,7 +58,7 @@ public struct UsageOptions: Equatable, Sendable {
     }
 
     /// What the report says it read.
-    public var sourceDescription: String {
+    var sourceDescription: String {
         switch input {
         case .file("-"): "standard input"
         case .file(let path): path
@@ -69,14 +69,14 @@ public struct UsageOptions: Equatable, Sendable {
 
     /// The exchanges' entries are the only ones with these fields; asking for them alone makes
     /// journalctl's output a quarter of its full size. Its own timestamp always comes along.
-    public static let journalFields = ExchangeField.allCases.map { "\($0.journalKey)" }.filter { $0.hasPrefix("O1_") }
+    static let journalFields = ExchangeField.allCases.map { "\($0.journalKey)" }.filter { $0.hasPrefix("O1_") }
         + ["MESSAGE"]
 
     /// The entries are selected by the identifier the proxy logs under, not with
     /// `-u 'o1-proxy@*'`: each connection is a unit of its own, and journalctl turns the pattern
     /// into one match per unit ever logged, which took 3.5 s of CPU for 1,000 connections and
     /// 133 s for 4,000 (a month of heavy use never finishes). One field match is an index lookup.
-    public var journalctlArguments: [String] {
+    var journalctlArguments: [String] {
         guard case .journal(let since, let until) = input else { return [] }
         var arguments = ["--output=json", "--no-pager", "--output-fields=" + UsageOptions.journalFields.joined(separator: ",")]
         if let since { arguments.append("--since=" + since) }
@@ -85,15 +85,15 @@ public struct UsageOptions: Equatable, Sendable {
     }
 }
 
-public struct UsageOptionsError: Error, CustomStringConvertible {
-    public var description: String
+struct UsageOptionsError: Error, CustomStringConvertible {
+    var description: String
 
     init(_ description: String) {
         self.description = description
     }
 }
 
-public let usageHelpText = """
+let usageHelpText = """
 Usage: o1-proxy usage [--since TIME] [--until TIME] [--by model|day] [--json] [--html FILE]
        o1-proxy usage --file PATH|- [--by model|day] [--json] [--html FILE]
 

@@ -1,25 +1,25 @@
 /// One exchange as the proxy logged it, read back from the journal or a logfmt line: only what
 /// the report counts. Every field but the status may be missing: entries from older versions
 /// lack `cached_tokens` and `time`, and errors carry no token counts at all.
-public struct LoggedExchange: Equatable, Sendable {
+struct LoggedExchange: Equatable, Sendable {
     /// Microseconds since the epoch: the journal's `__REALTIME_TIMESTAMP` or the line's `time=`.
-    public var time: Int64?
-    public var model: String?
+    var time: Int64?
+    var model: String?
     /// The status the client was sent; 499 when it left before an answer.
-    public var status: Int
-    public var durationMS: Int?
-    public var upstreamMS: Int?
-    public var promptTokens: Int?
-    public var cachedTokens: Int?
+    var status: Int
+    var durationMS: Int?
+    var upstreamMS: Int?
+    var promptTokens: Int?
+    var cachedTokens: Int?
     /// Includes the reasoning tokens, as OpenAI bills them.
-    public var completionTokens: Int?
-    public var reasoningTokens: Int?
+    var completionTokens: Int?
+    var reasoningTokens: Int?
     /// The fixes learned from upstream rejections; each one cost a rejected round trip.
-    public var learned: [String]
+    var learned: [String]
     /// An error was logged: with a 2xx status, the stream broke after its head went out.
-    public var failed: Bool
+    var failed: Bool
 
-    public init(time: Int64? = nil, model: String? = nil, status: Int, durationMS: Int? = nil, upstreamMS: Int? = nil,
+    init(time: Int64? = nil, model: String? = nil, status: Int, durationMS: Int? = nil, upstreamMS: Int? = nil,
                 promptTokens: Int? = nil, cachedTokens: Int? = nil, completionTokens: Int? = nil,
                 reasoningTokens: Int? = nil, learned: [String] = [], failed: Bool = false) {
         self.time = time
@@ -35,13 +35,13 @@ public struct LoggedExchange: Equatable, Sendable {
         self.failed = failed
     }
 
-    public enum Outcome: Sendable {
+    enum Outcome: Sendable {
         case ok, clientError, serverError, clientGone, streamFailed
     }
 
     /// The same split as the entry's journal priority: 5xx and broken streams are the
     /// operator's problem, 4xx and departures the client's.
-    public var outcome: Outcome {
+    var outcome: Outcome {
         switch status {
         case 499: .clientGone
         case 500...: .serverError

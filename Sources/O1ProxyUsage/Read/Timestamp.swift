@@ -1,13 +1,13 @@
 /// A calendar day, proleptic Gregorian, counted in days since 1970-01-01. Plain arithmetic
 /// (Howard Hinnant's `days_from_civil`), so that dating 100,000 entries costs no calendar calls.
-public struct Day: Hashable, Comparable, Sendable {
-    public let daysSinceEpoch: Int
+struct Day: Hashable, Comparable, Sendable {
+    let daysSinceEpoch: Int
 
-    public init(daysSinceEpoch: Int) {
+    init(daysSinceEpoch: Int) {
         self.daysSinceEpoch = daysSinceEpoch
     }
 
-    public init(year: Int, month: Int, day: Int) {
+    init(year: Int, month: Int, day: Int) {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -17,12 +17,12 @@ public struct Day: Hashable, Comparable, Sendable {
     }
 
     /// The day holding `seconds` since the epoch, `utcOffset` seconds east of UTC.
-    public init(seconds: Int64, utcOffset: Int) {
+    init(seconds: Int64, utcOffset: Int) {
         let local = seconds + Int64(utcOffset)
         daysSinceEpoch = Int(local >= 0 ? local / 86400 : (local - 86399) / 86400)
     }
 
-    public var components: (year: Int, month: Int, day: Int) {
+    var components: (year: Int, month: Int, day: Int) {
         let z = daysSinceEpoch + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
         let dayOfEra = z - era * 146097
@@ -35,12 +35,12 @@ public struct Day: Hashable, Comparable, Sendable {
     }
 
     /// `2026-11-25`
-    public var iso: String {
+    var iso: String {
         let (year, month, day) = components
         return "\(year)-\(twoDigits(month))-\(twoDigits(day))"
     }
 
-    public static func < (lhs: Day, rhs: Day) -> Bool {
+    static func < (lhs: Day, rhs: Day) -> Bool {
         lhs.daysSinceEpoch < rhs.daysSinceEpoch
     }
 }

@@ -1,7 +1,7 @@
 /// `--html FILE`: one self-contained page, to keep or mail. No script, no external asset, and a
 /// Content-Security-Policy that forbids loading anything, so that opening it contacts nobody
 /// (and a model name a client made up cannot run code in it: every name is escaped as well).
-public func renderHTML(_ report: UsageReport, source: String) -> String {
+func renderHTML(_ report: UsageReport, source: String) -> String {
     let series = Series(models: report.models.map(\.model))
     var page = """
     <!doctype html>

@@ -1,6 +1,6 @@
 /// `--json`: the tables' figures for machines, with exact counts, milliseconds and dollars
 /// (to the micro-dollar), and each cost with the date and source of its price.
-public func renderJSON(_ report: UsageReport, source: String) -> String {
+func renderJSON(_ report: UsageReport, source: String) -> String {
     var document: [(String, JSONOutput)] = [
         ("source", .string(source)),
         ("grouping", .string(report.grouping.rawValue)),

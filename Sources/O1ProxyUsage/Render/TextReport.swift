@@ -1,6 +1,6 @@
 /// The report for a terminal: two tables that fit 100 columns (how each model behaved; what
 /// its tokens cost), the learned fixes that keep costing round trips, and what the columns mean.
-public func renderText(_ report: UsageReport, source: String) -> String {
+func renderText(_ report: UsageReport, source: String) -> String {
     var out = headline(report, source: source) + "\n"
     guard report.total.stats.exchanges > 0 else { return out }
     let table = ReportTable(report)

@@ -1,6 +1,6 @@
 extension PriceList {
     /// When the built-in list was taken from its source (below); printed with every cost.
-    public static let builtInDate = "2026-08-21"
+    static let builtInDate = "2026-08-21"
 
     /// OpenAI's standard-tier list prices, USD per million tokens: input, cached input, output.
     ///
@@ -15,7 +15,7 @@ extension PriceList {
     /// Left out on purpose: gpt-5.4, gpt-5.4-pro and gpt-5.6 (sol, terra, luna) bill prompts over
     /// 272K tokens at a higher rate, which a total of tokens cannot apply; they show "no price"
     /// until an operator prices them in O1_PROXY_PRICES.
-    public static let builtIn: PriceList = {
+    static let builtIn: PriceList = {
         let table: [(names: [String], price: Price)] = [
             // o-series. o1: checked 2025-07-04; o1-preview is billed as o1.
             (["o1", "o1-preview"], Price(input: 15, cachedInput: 7.5, output: 60)),

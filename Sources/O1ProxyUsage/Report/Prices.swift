@@ -1,19 +1,19 @@
 import O1Proxy
 /// A list price in US dollars per million tokens. Without a cached-input price, cached prompt
 /// tokens cost what other prompt tokens cost (the pro models have no cache discount).
-public struct Price: Equatable, Sendable {
-    public var input: Double
-    public var cachedInput: Double?
-    public var output: Double
+struct Price: Equatable, Sendable {
+    var input: Double
+    var cachedInput: Double?
+    var output: Double
 
-    public init(input: Double, cachedInput: Double? = nil, output: Double) {
+    init(input: Double, cachedInput: Double? = nil, output: Double) {
         self.input = input
         self.cachedInput = cachedInput
         self.output = output
     }
 
     /// `prompt` includes `cached`, `completion` includes reasoning, as the API counts them.
-    public func cost(prompt: Int, cached: Int, completion: Int) -> Double {
+    func cost(prompt: Int, cached: Int, completion: Int) -> Double {
         let cached = min(cached, prompt)
         let micros = Double(prompt - cached) * input + Double(cached) * (cachedInput ?? input) + Double(completion) * output
         return micros / 1_000_000
@@ -21,25 +21,25 @@ public struct Price: Equatable, Sendable {
 }
 
 /// Where a price came from, and as of when: printed with every cost it produces.
-public struct PriceOrigin: Equatable, Sendable {
+struct PriceOrigin: Equatable, Sendable {
     /// `YYYY-MM-DD`
-    public var date: String
+    var date: String
     /// nil for the table built into o1-proxy, else the `O1_PROXY_PRICES` file.
-    public var file: String?
+    var file: String?
 }
 
 /// What a model is billed as: the list entry it matched, its price and that price's date.
-public struct PriceMatch: Equatable, Sendable {
-    public var pricedAs: String
-    public var price: Price
-    public var origin: PriceOrigin
+struct PriceMatch: Equatable, Sendable {
+    var pricedAs: String
+    var price: Price
+    var origin: PriceOrigin
 }
 
 /// The price list: built in, extended or overridden by the operator's file. A model matches an
 /// entry of its own name, or a dated snapshot of one (`o1-mini-2024-09-12`, `gpt-4-0613`: the
 /// entry's name, a dash, then only digits and dashes), or an alias. Nothing else matches: an
 /// unknown model has no price, never a guessed one.
-public struct PriceList: Sendable {
+struct PriceList: Sendable {
     struct Entry: Sendable {
         var price: Price
         var origin: PriceOrigin
@@ -55,7 +55,7 @@ public struct PriceList: Sendable {
         self.aliases = aliases
     }
 
-    public func match(_ model: String) -> PriceMatch? {
+    func match(_ model: String) -> PriceMatch? {
         if let alias = aliases.first(where: { glob($0.pattern, matches: model) }) {
             return direct(alias.model)
         }
@@ -85,7 +85,7 @@ public struct PriceList: Sendable {
 
     /// The list with an operator's file applied: its prices replace built-in ones of the same
     /// name, its aliases come first.
-    public func merging(file bytes: [UInt8], path: String) throws(PricesFileError) -> PriceList {
+    func merging(file bytes: [UInt8], path: String) throws(PricesFileError) -> PriceList {
         func fail(_ problem: String) -> PricesFileError {
             PricesFileError(path: path, problem: problem)
         }
@@ -153,11 +153,11 @@ public struct PriceList: Sendable {
     }
 }
 
-public struct PricesFileError: Error, CustomStringConvertible {
-    public var path: String
-    public var problem: String
+struct PricesFileError: Error, CustomStringConvertible {
+    var path: String
+    var problem: String
 
-    public var description: String {
+    var description: String {
         "O1_PROXY_PRICES=\(path): \(problem)"
     }
 }

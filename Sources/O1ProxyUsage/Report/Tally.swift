@@ -70,44 +70,44 @@ struct Tally {
 }
 
 /// A group's figures as the report shows them.
-public struct UsageStats: Sendable {
-    public var exchanges: Int
-    public var clientErrors: Int
-    public var serverErrors: Int
-    public var clientsGone: Int
+struct UsageStats: Sendable {
+    var exchanges: Int
+    var clientErrors: Int
+    var serverErrors: Int
+    var clientsGone: Int
     /// 2xx answers whose stream broke after the head went out.
-    public var streamsFailed: Int
+    var streamsFailed: Int
     /// Learned fixes, most frequent first; each one was a rejected upstream round trip.
-    public var learned: [(fix: String, count: Int)]
+    var learned: [(fix: String, count: Int)]
     /// Total time per exchange, in ms.
-    public var duration: Percentiles?
+    var duration: Percentiles?
     /// Time spent in upstream calls, in ms.
-    public var upstream: Percentiles?
-    public var promptTokens: Int
-    public var cachedTokens: Int
-    public var completionTokens: Int
-    public var reasoningTokens: Int
+    var upstream: Percentiles?
+    var promptTokens: Int
+    var cachedTokens: Int
+    var completionTokens: Int
+    var reasoningTokens: Int
 
-    public var rejectedRoundTrips: Int {
+    var rejectedRoundTrips: Int {
         learned.reduce(0) { $0 + $1.count }
     }
 
-    public var errors: Int {
+    var errors: Int {
         clientErrors + serverErrors + clientsGone + streamsFailed
     }
 
     /// Of the completion tokens billed, the share the client never saw.
-    public var reasoningShare: Double? {
+    var reasoningShare: Double? {
         completionTokens > 0 ? Double(reasoningTokens) / Double(completionTokens) : nil
     }
 }
 
 /// Nearest-rank percentiles: always a value that was measured, never an interpolation.
-public struct Percentiles: Equatable, Sendable {
-    public var p50: Int
-    public var p95: Int
+struct Percentiles: Equatable, Sendable {
+    var p50: Int
+    var p95: Int
 
-    public init(p50: Int, p95: Int) {
+    init(p50: Int, p95: Int) {
         self.p50 = p50
         self.p95 = p95
     }

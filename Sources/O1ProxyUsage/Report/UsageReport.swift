@@ -1,76 +1,76 @@
 /// The report, as values: what each model (or each model on each day) cost and how it behaved,
 /// and the series the page's charts draw. Renderers turn it into a table, JSON or HTML.
-public struct UsageReport: Sendable {
-    public enum Grouping: String, Sendable {
+struct UsageReport: Sendable {
+    enum Grouping: String, Sendable {
         case model, day
     }
 
     /// One model, or one model on one day.
-    public struct Row: Sendable {
+    struct Row: Sendable {
         /// By day only; nil there for exchanges logged without a date (older versions).
-        public var day: Day?
+        var day: Day?
         /// nil for requests that named no model (`GET /v1/models`, malformed requests).
-        public var model: String?
-        public var stats: UsageStats
-        public var price: PriceMatch?
+        var model: String?
+        var stats: UsageStats
+        var price: PriceMatch?
         /// nil when the model has no price (or there is no model).
-        public var cost: Double?
+        var cost: Double?
     }
 
     /// A day's or the whole period's figures.
-    public struct Total: Sendable {
-        public var day: Day?
-        public var stats: UsageStats
+    struct Total: Sendable {
+        var day: Day?
+        var stats: UsageStats
         /// The cost of what had a price.
-        public var cost: Double
+        var cost: Double
         /// Some tokens had no price, so `cost` is a lower bound.
-        public var incomplete: Bool
+        var incomplete: Bool
     }
 
-    public struct DailyCost: Sendable {
+    struct DailyCost: Sendable {
         /// nil: exchanges without a date.
-        public var day: Day?
+        var day: Day?
         /// By model, in the order of `models`; only models with a price.
-        public var costs: [(model: String, usd: Double)]
+        var costs: [(model: String, usd: Double)]
     }
 
     /// Exchanges per bucket of total time, per model.
-    public struct LatencyHistogram: Sendable {
+    struct LatencyHistogram: Sendable {
         /// Upper bounds (exclusive) in ms; the last bucket is everything at or above the last bound.
-        public static let bounds = [250, 500, 1000, 2000, 5000, 10000, 20000, 30000, 60000, 120000, 300000]
-        public var counts: [(model: String?, counts: [Int])]
+        static let bounds = [250, 500, 1000, 2000, 5000, 10000, 20000, 30000, 60000, 120000, 300000]
+        var counts: [(model: String?, counts: [Int])]
 
         static func bucket(_ ms: Int) -> Int {
             bounds.firstIndex { ms < $0 } ?? bounds.count
         }
     }
 
-    public var grouping: Grouping
+    var grouping: Grouping
     /// Per `grouping`: by model, most expensive first; by day, day after day, then as by model.
-    public var rows: [Row]
+    var rows: [Row]
     /// By day only: each day's total.
-    public var dayTotals: [Total]
-    public var total: Total
+    var dayTotals: [Total]
+    var total: Total
     /// Always by model, most expensive first: the order (and colours) of the charts' series.
-    public var models: [Row]
+    var models: [Row]
     /// Models whose tokens could not be costed.
-    public var unpricedModels: [String]
+    var unpricedModels: [String]
     /// The dates and sources of the prices that produced the costs.
-    public var priceOrigins: [PriceOrigin]
-    public var dailyCosts: [DailyCost]
-    public var latency: LatencyHistogram
+    var priceOrigins: [PriceOrigin]
+    var dailyCosts: [DailyCost]
+    var latency: LatencyHistogram
     /// Local time of the first and last dated exchange.
-    public var period: (first: LocalTime, last: LocalTime)?
+    var period: (first: LocalTime, last: LocalTime)?
     /// Exchanges logged without a date.
-    public var undated: Int
+    var undated: Int
     /// Non-empty input lines read, exchanges or not.
-    public var linesRead: Int
+    var linesRead: Int
 }
 
 /// A moment on the local clock, minute precision: `2026-11-25 08:52`.
-public struct LocalTime: Equatable, Sendable {
-    public var day: Day
-    public var minuteOfDay: Int
+struct LocalTime: Equatable, Sendable {
+    var day: Day
+    var minuteOfDay: Int
 
     init(micros: Int64, utcOffset: Int) {
         let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
@@ -79,14 +79,14 @@ public struct LocalTime: Equatable, Sendable {
         minuteOfDay = Int((local - Int64(day.daysSinceEpoch) * 86400) / 60)
     }
 
-    public var text: String {
+    var text: String {
         "\(day.iso) \(twoDigits(minuteOfDay / 60)):\(twoDigits(minuteOfDay % 60))"
     }
 }
 
 /// Collects exchanges one line at a time (a month of them never sits in memory as text) and
 /// makes the report at the end.
-public struct UsageReportBuilder {
+struct UsageReportBuilder {
     private struct Key: Hashable {
         var day: Day?
         var model: String?
@@ -100,20 +100,20 @@ public struct UsageReportBuilder {
     private var first: Int64?
     private var last: Int64?
     private var undated = 0
-    public private(set) var linesRead = 0
-    public private(set) var exchanges = 0
+    private(set) var linesRead = 0
+    private(set) var exchanges = 0
 
-    public init(utcOffset: @escaping (Int64) -> Int) {
+    init(utcOffset: @escaping (Int64) -> Int) {
         self.utcOffset = utcOffset
     }
 
-    public mutating func add(line: UnsafeBufferPointer<UInt8>) {
+    mutating func add(line: UnsafeBufferPointer<UInt8>) {
         guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\t") }) else { return }
         linesRead += 1
         if let exchange = parseLogLine(line) { add(exchange) }
     }
 
-    public mutating func add(_ exchange: LoggedExchange) {
+    mutating func add(_ exchange: LoggedExchange) {
         exchanges += 1
         var day: Day?
         if let time = exchange.time {
@@ -136,7 +136,7 @@ public struct UsageReportBuilder {
         return offset
     }
 
-    public func report(grouping: UsageReport.Grouping, prices: PriceList) -> UsageReport {
+    func report(grouping: UsageReport.Grouping, prices: PriceList) -> UsageReport {
         var byModel: [String?: Tally] = [:]
         var byDay: [Day?: Tally] = [:]
         var all = Tally()
