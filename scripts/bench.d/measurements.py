@@ -165,6 +165,19 @@ def learned_state(b: Bench) -> dict:
     return sequential(targets, lambda t: request_bytes(t.port, body), b.args.requests, 4)
 
 
+def waiting(b: Bench) -> dict:
+    """An exchange whose upstream holds its answer a second (as a model thinks) next to one
+    answered at once, each proxy flavour listening twice so that both run interleaved: waiting
+    must cost no CPU (FoundationNetworking alone spins while it waits; Sources/CCurl)."""
+    targets, bodies = {}, {}
+    for f in FLAVOURS:
+        at_once, thinks = b.proxies[f], b.activate(f"thinks-1s-proxy-{f}", b.bins[f"proxy-{f}"])
+        targets[f"at-once-proxy-{f}"], targets[f"thinks-1s-proxy-{f}"] = at_once, thinks
+        bodies[at_once.port], bodies[thinks.port] = chat_body("o1-mini"), chat_body("o1-mini-slow-1")
+    return sequential(targets, lambda t: request_bytes(t.port, bodies[t.port]),
+                      b.count(4, 12), 2)
+
+
 def delta_delay(b: Bench) -> dict:
     """How long a streamed delta takes from the upstream writing it to the client reading it:
     relayed as it came (chat) and translated (bridged). The upstream writes 20 deltas 50 ms

@@ -62,6 +62,11 @@ def learned_over_floor(R: dict, f: str):
                  added_by(R, "learned_state", "floor-static", "direct"))
 
 
+def waiting_cpu(R: dict, f: str):
+    x = R["waiting"]
+    return ratio(x[f"thinks-1s-proxy-{f}"]["cpu_per_exchange_ms"], x[f"at-once-proxy-{f}"]["cpu_per_exchange_ms"])
+
+
 RATIOS = [
     Row("added latency p50 / floor (floor-{f} under socket-activate, added p50)", added_over_floor, "latency"),
     Row("added latency p50 / floor (floor-{f} bare spawn)",
@@ -80,6 +85,7 @@ RATIOS = [
     Row("500 learned models / no state, added p50 (proxy-static)",
         lambda R, f: ratio(added_by(R, "learned_state", "proxy-static-500-learned", "direct"),
                            added_by(R, "learned_state", "proxy-static", "direct")), "learned_state", per_flavour=False),
+    Row("CPU per exchange, upstream thinks 1 s / answers at once (proxy-{f})", waiting_cpu, "waiting"),
     Row("streamed delta delay p50 ms, bridged - relayed (proxy-{f})",
         lambda R, f: round(R["delta_delay"]["bridged"][f"proxy-{f}"]["p50_ms"]
                            - R["delta_delay"]["native"][f"proxy-{f}"]["p50_ms"], 2), "delta_delay"),
@@ -109,6 +115,8 @@ TARGETS = [
         relay_growth("bridged-stream"), "relay", ok=at_most(10.5)),
     Row("added latency p50 with 500 learned models <= 1.3 x start-up floor (proxy-static)",
         learned_over_floor, "learned_state", per_flavour=False, ok=at_most(1.3)),
+    Row("waiting 1 s for the upstream costs <= 1.5 x the CPU of an answer at once (proxy-{f})",
+        waiting_cpu, "waiting", ok=at_most(1.5)),
     Row("HTTPS with the package's default trust store <= 5 ms of CPU more than HTTP (proxy-{f})",
         lambda R, f: round(R["tls"]["exchanges"][f"https-package-{f}"]["cpu_per_exchange_ms"]
                            - R["tls"]["exchanges"][f"http-{f}"]["cpu_per_exchange_ms"], 2), "tls", ok=at_most(5)),
