@@ -225,6 +225,15 @@ class Proxy:
         return self.entries(mark, 1, timeout)[0]
 
 
+def upstream_conn(fake, model):
+    """The fake upstream's record of its last held connection for `model` (fault-silent,
+    fault-slow-*, fault-think-*, *-after-*): when it opened, answered (the slow and thinking
+    ones) and closed."""
+    conns = [c for c in fake.closed() if c["model"] == model]
+    assert conns, f"the fake upstream holds no connection for {model}: {fake.closed()}"
+    return conns[-1]
+
+
 def backtraces(pid: int) -> str:
     """Every thread's stack of a running process, from gdb, Swift names demangled."""
     gdb = shutil.which("gdb")

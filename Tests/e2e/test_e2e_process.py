@@ -96,7 +96,7 @@ def test_waiting_for_the_model_costs_no_cpu(fake, stream, model):
     assert status == 0
     assert answer.startswith(b"HTTP/1.1 200 "), answer[:300]
     assert (b"data: [DONE]" in answer) == stream, answer[-300:]
-    held = [c for c in fake.closed() if c["model"] == model][-1]
+    held = h.upstream_conn(fake, model)
     assert held["answered_at"] - held["opened_at"] >= 3
     # Generous for a busy machine: the spin cost more than this in every loaded run.
     assert usage.ru_utime + usage.ru_stime < 0.5, (usage.ru_utime, usage.ru_stime)

@@ -37,7 +37,7 @@ def test_native_stream_keepalive_with_slow_upstream(fast, fake):
     r = h.chat(fast.port, body)
     assert r.status == 200, r.raw[:500]
     assert r.header("Content-Type") == "text/event-stream; charset=utf-8"
-    answered = upstream_conn(fake, "fault-slow-3")["answered_at"]
+    answered = h.upstream_conn(fake, "fault-slow-3")["answered_at"]
     head_after = r.t_head - r.t_start
     assert head_after >= 0.7, f"SSE headers after {head_after:.2f}s, before the grace period (1s)"
     assert r.t_head < answered, "SSE headers waited for the answer instead of the grace period"
@@ -69,7 +69,7 @@ def test_faked_stream_keepalive_with_slow_upstream(start_proxy, fake, workdir):
                         "messages": [{"role": "user", "content": "faked slow"}]})
     assert r.status == 200
     assert r.t_head - r.t_start >= 0.7, "SSE headers before the grace period"
-    assert r.t_head < upstream_conn(fake, "fault-slow-2.5")["answered_at"], \
+    assert r.t_head < h.upstream_conn(fake, "fault-slow-2.5")["answered_at"], \
         "SSE headers waited for the answer instead of the grace period"
     assert_keepalive_only(r)
     data = h.data_events(r)
@@ -87,7 +87,7 @@ def test_non_stream_request_waits_without_early_headers(fast, fake):
     r = h.chat(fast.port, {"model": "fault-slow-1.5",
                            "messages": [{"role": "user", "content": "no stream"}]})
     assert r.status == 200
-    assert r.t_head > upstream_conn(fake, "fault-slow-1.5")["answered_at"], \
+    assert r.t_head > h.upstream_conn(fake, "fault-slow-1.5")["answered_at"], \
         "no early headers for a non-streaming request"
     assert r.json()["choices"][0]["message"]["content"] == "echo: no stream"
 
@@ -114,7 +114,7 @@ def test_upstream_error_after_headers_becomes_error_event(fast, fake, model, typ
     assert r.header("Content-Type") == "text/event-stream; charset=utf-8"
     assert r.complete
     assert r.t_head - r.t_start >= 0.7, "headers at the grace period, not before"
-    assert r.t_head < upstream_conn(fake, model)["opened_at"] + 3, "headers only with the fault"
+    assert r.t_head < h.upstream_conn(fake, model)["opened_at"] + 3, "headers only with the fault"
     assert all(c == " keepalive" for c in comments(r))
     data = h.data_events(r)
     assert "[DONE]" not in data
@@ -191,14 +191,6 @@ def test_client_gone_during_stream_cancels_upstream(fast, fake):
     # Far below the proxy's deadline (30 s): it watched the client and let go of the upstream.
     assert conn["closed_at"] - gone["t"] < 5, "upstream kept open after the client left"
     assert fast.wait_idle(10), "proxy process still running after its client left"
-
-
-def upstream_conn(fake, model):
-    """The fake upstream's record of its last held connection for `model` (fault-silent,
-    fault-slow-*, *-after-*): when it opened, answered (fault-slow-*) and closed."""
-    conns = [c for c in fake.closed() if c["model"] == model]
-    assert conns, f"the fake upstream holds no connection for {model}: {fake.closed()}"
-    return conns[-1]
 
 
 def wait_closed(fake, model, timeout=10.0):
