@@ -227,9 +227,30 @@ def test_native_stream_cut_without_done_becomes_error_event(proxy, fake):
     assert relayed == one_upstream(fake)["response"]["events"]
     e = proxy.entry(mark)
     assert e.get("error"), e["_line"]
+    assert e["stream"] == "native", "the client had a stream: the entry says so"
+
+
+def test_native_stream_dropped_connection_says_what_happened(proxy, fake):
+    """The upstream closes the connection mid-stream, without its last chunk: the client's error
+    event and the journal say what libcurl saw on that host, not a guess about TLS, and the
+    entry logs the stream the client had."""
+    mark = proxy.mark()
+    r = h.chat(proxy.port, {"model": "fault-dropped-stream", "stream": True,
+                            "messages": [{"role": "user", "content": "drop me"}]})
+    assert r.status == 200 and r.complete
+    data = h.data_events(r)
+    assert "[DONE]" not in data
+    error = json.loads(data[-1])["error"]
+    h.assert_error_shape({"error": error}, type_="upstream_error")
+    assert "TLS" not in error["message"], error["message"]
+    assert "127.0.0.1" in error["message"] and "outstanding read data" in error["message"], error
+    e = proxy.entry(mark)
+    assert e["status"] == "200" and e["stream"] == "native", e["_line"]
+    assert "outstanding read data" in e["error"], e["_line"]
 
 
 def test_native_stream_reset_becomes_error_event(proxy, fake):
+    mark = proxy.mark()
     r = h.chat(proxy.port, {"model": "fault-reset", "stream": True,
                             "messages": [{"role": "user", "content": "reset me"}]})
     if r.status == 200:
@@ -237,6 +258,7 @@ def test_native_stream_reset_becomes_error_event(proxy, fake):
         assert "[DONE]" not in data
         h.assert_error_shape(json.loads(data[-1]), type_="upstream_error")
         assert r.complete
+        assert proxy.entry(mark)["stream"] == "native"
     else:  # the reset came before the proxy committed the 200
         h.assert_json_error(r, 502, type_="upstream_error")
 

@@ -11,6 +11,10 @@ final class Exchange {
     private var deadlineSeconds: Double
     private var record = ExchangeRecord()
     private var reply = Reply()
+    /// What the client gets if its event stream opens: the upstream's stream relayed, or one
+    /// faked from a whole answer. Logged once the reply shows the stream was opened, so that a
+    /// stream cut or failed after its head is logged as the stream the client had.
+    private var streamMode = ExchangeRecord.StreamMode.none
     private var mailbox: Mailbox?
     /// Values that must never be logged: the configured secrets and whatever the client sent
     /// as its own credentials.
@@ -54,6 +58,7 @@ final class Exchange {
             settle(error)
         }
         record.status = reply.status == 0 ? 499 : reply.status
+        record.stream = reply.streamed ? streamMode : .none
         record.durationMS = ContinuousClock.now.milliseconds(since: start)
         client.close(lingering: !requestRead)
         return record
@@ -112,10 +117,10 @@ final class Exchange {
             let bytes = body == chat.body ? request.body : JSON.object(body).encoded()
             if config.logBodies { record.requestBody = bytes }
             let delivery: Attempt.Delivery = plan.streamsUpstream ? .stream(plan.api.translator(for: chat)) : .collect
+            streamMode = plan.streamsUpstream ? .native : .faked
             switch try call(config, method: "POST", pathAndQuery: plan.api.path, headers: request.headers, body: bytes,
                             delivery: delivery, keepAlive: chat.stream) {
             case .relayed(let ending, let usage):
-                record.stream = .native
                 record.usage = usage
                 if case .failed(let why)? = ending { record.error = "the upstream stream failed: \(why)" }
                 return
@@ -138,7 +143,6 @@ final class Exchange {
         let completion = try plan.api.completion(from: answer.body, contentType: answer.contentType)
         record.usage = completion.usage
         if plan.request.stream {
-            record.stream = .faked
             try send(reply.openEventStream(headers: answer.headers))
             try send(reply.chunk(FakeStream.events(for: completion.object, includeUsage: plan.request.includeUsage)) + reply.end())
         } else {

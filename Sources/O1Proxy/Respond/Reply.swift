@@ -10,6 +10,8 @@ struct Reply {
     private(set) var state = State.nothing
     /// The status the client was sent, 0 while nothing was.
     private(set) var status = 0
+    /// The client was sent an event stream (and so, whatever came after, had a stream).
+    private(set) var streamed = false
 
     init() {}
 
@@ -26,6 +28,7 @@ struct Reply {
         guard state == .nothing else { return [] }
         state = .eventStream
         status = 200
+        streamed = true
         return ResponseHead.eventStream(headers: headers)
     }
 

@@ -105,17 +105,18 @@ class Exchange:
         return self.handler.wait_or_gone(seconds, self.watch())
 
     def stream_out(self, answer: dict, *, delay=None, encoding=None, cut=False, error=False,
-                   reset_after=None, think=None):
+                   dropped=False, reset_after=None, think=None):
         """Stream `answer`; `cut`: end cleanly mid-stream, `error`: an error event there instead
-        (Responses only), `reset_after`: RST after that many events, `think`: seconds of
-        silence at the dialect's thinking point."""
+        (Responses only), `dropped`: close the connection there without the last chunk (FIN,
+        no RST), `reset_after`: RST after that many events, `think`: seconds of silence at the
+        dialect's thinking point."""
         h = self.handler
         delay = h.state.chunk_delay if delay is None else delay
         self.rec["response_answer"] = answer
         h.start_stream(self.rec, encoding=encoding)
         comp = zlib.compressobj(wbits=31) if encoding == "gzip" else None
         events = self.dialect.events(self, answer)
-        stop = self.dialect.cut_point(events) if cut or error else None
+        stop = self.dialect.cut_point(events) if cut or error or dropped else None
 
         def write(data: bytes):
             h.write_chunk(comp.compress(data) + comp.flush(zlib.Z_SYNC_FLUSH) if comp else data)
@@ -127,6 +128,10 @@ class Exchange:
                     write(self.dialect.frame(ev))
                     self.rec["response"]["events"].append(ev)
                     self.rec["response"]["error_event"] = True
+                elif dropped:
+                    self.rec["response"]["dropped"] = True
+                    h.close_connection = True
+                    return
                 else:
                     self.rec["response"]["cut"] = True
                 h.end_chunks()

@@ -57,6 +57,12 @@ def cut_stream(ex: Exchange, _):
     ex.respond(ex.answer())
 
 
+def dropped_stream(ex: Exchange, _):
+    if ex.stream:
+        return ex.stream_out(ex.answer(), dropped=True)
+    ex.respond(ex.answer())
+
+
 def drip(ex: Exchange, seconds: float):
     if ex.stream:
         return ex.stream_out(ex.answer(), delay=seconds)
@@ -106,6 +112,9 @@ FAULTS: dict[str, Fault] = {
     "fault-cut-stream": Fault("stream: a few events (Responses: through the first delta), then "
                               "a clean end without [DONE] or a terminal event; else a normal "
                               "answer", cut_stream),
+    "fault-dropped-stream": Fault("stream: a few events (as fault-cut-stream), then the "
+                                  "connection closed without the last chunk; else a normal answer",
+                                  dropped_stream),
     "fault-slow-<s>": Fault("waits `<s>` seconds before the head, then answers normally", slow,
                             watched=True),
     "fault-think-<s>": Fault("stream: the head (Responses: and response.created, "
