@@ -1,6 +1,7 @@
 """Non-streaming passthrough and upstream faults."""
 
 import socket
+import subprocess
 
 import pytest
 
@@ -122,3 +123,17 @@ def test_dns_failure_is_502(start_proxy, fake):
     r = h.chat(p.port, {"model": "o1", "messages": [{"role": "user", "content": "x"}]},
                timeout=15)
     h.assert_json_error(r, 502, type_="upstream_error")
+
+
+def test_user_agent_is_the_clients_or_the_proxys_own(proxy, fake):
+    """The upstream sees the client's User-Agent; a client that sends none is named as the
+    proxy with its version (FoundationNetworking would say "o1-proxy (unknown version)")."""
+    version = subprocess.run([h.proxy_binary(), "--version"], capture_output=True, text=True,
+                             check=True).stdout.split()[-1]
+    for sent, expected in [(None, f"o1-proxy/{version}"), ("my-client/1.0", "my-client/1.0")]:
+        fake.reset()
+        headers = {"User-Agent": sent} if sent else None
+        r = h.chat(proxy.port, {"model": "gpt-4o", "messages": [{"role": "user", "content": "ua"}]},
+                   headers=headers)
+        assert r.status == 200, r.raw
+        assert one_upstream(fake)["headers"].get("user-agent") == expected
