@@ -30,8 +30,9 @@ import Testing
             ----------------------------------------------------------------------------------------
             total       1,210     200       4,020      3,505             87 %  ≥ $0.0188
 
-            Rejected round trips: fixes the proxy learned from upstream 400s. Each one costs a rejected call
-            and its latency on every exchange until it is a rule in O1_PROXY_RULES.
+            Rejected round trips. Fixes the proxy learned from upstream 400s. Each one cost a rejected call and
+            its latency once per machine: the proxy remembers it (O1_PROXY_LEARNED_DAYS; o1-proxy rules shows
+            it). A rule in O1_PROXY_RULES saves it everywhere.
               o1-mini: 1 × drop:temperature
 
             gone: the client left before the answer (499). broken: a stream that failed after its 200.

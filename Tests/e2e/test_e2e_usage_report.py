@@ -258,6 +258,28 @@ def test_journalctls_own_errors_are_passed_on(journalctl):
     assert r.stderr.decode() == "o1-proxy usage: journalctl: Failed to parse timestamp: soon\n"
 
 
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root and setpriv")
+def test_it_runs_from_a_directory_the_user_may_not_enter():
+    """As `sudo -u alice o1-proxy usage` from root's home: journalctl does not care where it
+    runs, so neither may the report (Foundation started it in the caller's directory and failed
+    with "Permission denied")."""
+    shared = Path(tempfile.mkdtemp(prefix="o1-usage-"))
+    try:
+        shared.chmod(0o755)
+        (shared / "journalctl").write_text("#!/bin/sh\nexit 0\n")
+        (shared / "journalctl").chmod(0o755)
+        binary = shared / "o1-proxy"
+        shutil.copy(h.proxy_binary(), binary)
+        closed = shared / "closed"
+        closed.mkdir(mode=0o700)
+        r = subprocess.run([shutil.which("setpriv"), "--reuid=65534", "--regid=65534", "--clear-groups", str(binary), "usage"],
+                           cwd=closed, capture_output=True, env={"PATH": str(shared), "TZ": "UTC"}, timeout=60)
+        assert r.returncode == 0, r.stderr.decode()
+        assert "0 exchanges" in r.stdout.decode() or "no exchange" in r.stdout.decode().lower(), r.stdout.decode()
+    finally:
+        shutil.rmtree(shared)
+
+
 def test_without_journalctl_it_points_to_file(tmp_path):
     r = usage(env={"PATH": str(tmp_path)})
     assert r.returncode == 1

@@ -32,6 +32,9 @@ func readJournal(arguments: [String], path: String?, _ body: (UnsafeBufferPointe
     let process = Process()
     process.executableURL = URL(fileURLWithPath: journalctl)
     process.arguments = arguments
+    // Foundation would otherwise start it in this process's directory, and fail outright
+    // ("Permission denied") where this user may not enter it, say a sudo from root's home.
+    process.currentDirectoryURL = URL(fileURLWithPath: "/")
     let output = Pipe(), errors = Pipe()
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = output

@@ -1,6 +1,11 @@
 /// How the table and the page write numbers; the same text in both, so a reader (or the
 /// browser test) finds the table's figures on the page.
 enum Format {
+    /// What the rejected round trips of the learned fixes are, under their list in every form.
+    static let learnedNote = "Fixes the proxy learned from upstream 400s. Each one cost a rejected call and its latency once "
+        + "per machine: the proxy remembers it (O1_PROXY_LEARNED_DAYS; o1-proxy rules shows it). A rule in "
+        + "O1_PROXY_RULES saves it everywhere."
+
     /// `1,234,567`
     static func count(_ value: Int) -> String {
         let digits = String(value.magnitude)

@@ -83,7 +83,7 @@ private func learned(_ report: UsageReport) -> String {
     let learnedRows = report.models.filter { !$0.stats.learned.isEmpty }
     guard !learnedRows.isEmpty else { return "" }
     var out = "<section class=\"card\" id=\"section-learned\">\n<h2>Rejected round trips</h2>\n"
-    out += "<p class=\"note\">Fixes the proxy learned from upstream 400s. Each one costs a rejected call and its latency on every exchange until it is a rule in O1_PROXY_RULES.</p>\n<ul class=\"fixes\">\n"
+    out += "<p class=\"note\">\(escapeHTML(Format.learnedNote))</p>\n<ul class=\"fixes\">\n"
     for row in learnedRows {
         let fixes = row.stats.learned.map { "<code>\(escapeHTML($0.fix))</code> × \(Format.count($0.count))" }
         out += "<li data-model=\"\(escapeHTML(row.model ?? ""))\"><strong>\(escapeHTML(row.model ?? "(no model)"))</strong>: "

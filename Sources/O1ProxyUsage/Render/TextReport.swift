@@ -19,8 +19,7 @@ func renderText(_ report: UsageReport, source: String) -> String {
 
     let learnedRows = report.models.filter { !$0.stats.learned.isEmpty }
     if !learnedRows.isEmpty {
-        out += "\nRejected round trips: fixes the proxy learned from upstream 400s. Each one costs a rejected call\n"
-        out += "and its latency on every exchange until it is a rule in O1_PROXY_RULES.\n"
+        out += "\n" + wrapped("Rejected round trips. " + Format.learnedNote, width: 100) + "\n"
         for row in learnedRows {
             let fixes = row.stats.learned.map { "\(Format.count($0.count)) × \(Format.printable($0.fix))" }
             out += "  \(row.model.map(Format.printable) ?? "(no model)"): " + fixes.joined(separator: ", ") + "\n"
@@ -63,4 +62,19 @@ struct TextTable {
             return line
         }.joined(separator: "\n") + "\n"
     }
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces.
+func wrapped(_ text: String, width: Int) -> String {
+    var lines: [String] = []
+    var line = ""
+    for word in text.split(separator: " ") {
+        if !line.isEmpty, line.count + 1 + word.count > width {
+            lines.append(line)
+            line = ""
+        }
+        line += (line.isEmpty ? "" : " ") + word
+    }
+    lines.append(line)
+    return lines.joined(separator: "\n")
 }
