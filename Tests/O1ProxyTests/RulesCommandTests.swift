@@ -41,3 +41,39 @@ import Testing
         #expect(!text.contains("From "))
     }
 }
+
+@Suite struct InstalledServiceTests {
+    static let shown = """
+        LoadState=loaded
+        StateDirectory=o1-proxy
+        Environment=O1_PROXY_CA_BUNDLE=/var/cache/o1-proxy/ca-certificates.crt LIBDISPATCH_LOG=NO
+        EnvironmentFiles=/etc/o1-proxy/o1-proxy.env (ignore_errors=yes)
+
+        """
+
+    /// The unit's environment, its settings file over it, and its state directory under /var/lib.
+    @Test func theServicesSettings() throws {
+        let env = bytes("# comment\nO1_PROXY_RULES=/etc/o1-proxy/rules.json\n; other\nLIBDISPATCH_LOG=\"YES\"\n\n  OPENAI_BASE_URL = 'http://x/v1'  \n")
+        let service = try #require(InstalledService(systemctlShow: Self.shown) { $0 == "/etc/o1-proxy/o1-proxy.env" ? env : nil })
+        #expect(service.environment == [
+            "O1_PROXY_CA_BUNDLE": "/var/cache/o1-proxy/ca-certificates.crt", "LIBDISPATCH_LOG": "YES",
+            "O1_PROXY_RULES": "/etc/o1-proxy/rules.json", "OPENAI_BASE_URL": "http://x/v1",
+            "STATE_DIRECTORY": "/var/lib/o1-proxy",
+        ])
+        #expect(service.notes == ["settings from /etc/o1-proxy/o1-proxy.env"])
+    }
+
+    @Test func anUnreadableSettingsFileIsSaid() throws {
+        let service = try #require(InstalledService(systemctlShow: Self.shown) { _ in nil })
+        #expect(service.notes == ["cannot read /etc/o1-proxy/o1-proxy.env (if it exists: run as root): its settings are not shown"])
+        #expect(service.environment["STATE_DIRECTORY"] == "/var/lib/o1-proxy")
+    }
+
+    @Test func noSuchUnit() {
+        #expect(InstalledService(systemctlShow: "StateDirectory=\nLoadState=not-found\n") { _ in nil } == nil)
+    }
+
+    @Test func environmentFileLines() {
+        #expect(EnvironmentFile.parse(bytes("A=1\nB=\"two words\"\nnot a line\n=x\nC-D=3\nE='\n")) == ["A": "1", "B": "two words", "E": "'"])
+    }
+}

@@ -16,14 +16,21 @@ public func serveOneExchange(environment: [String: String],
     journal.log(record, masking: exchange.secrets)
 }
 
-/// `o1-proxy rules ...`; returns the exit status.
+/// `o1-proxy rules ...`; returns the exit status. Without `--state` or `STATE_DIRECTORY` it
+/// describes the installed service, with the settings and the state systemd gives its instances.
 public func runRules(arguments: [String], environment: [String: String]) -> Int32 {
     guard let (action, state) = RulesCommand.parse(arguments) else {
         FileHandle.standardError.write(Data((RulesCommand.usage + "\n").utf8))
         return 2
     }
     var environment = environment
-    if let state { environment["STATE_DIRECTORY"] = state }
+    var source: [String] = []
+    if let state {
+        environment["STATE_DIRECTORY"] = state
+    } else if environment["STATE_DIRECTORY"] == nil, let service = InstalledService.lookup() {
+        environment = service.environment
+        source = ["# As the installed service (o1-proxy@.service) runs:"] + service.notes.map { "#   \($0)" }
+    }
     let config: Config
     do {
         config = try Config.from(environment: environment, readFile: readFile)
@@ -44,9 +51,10 @@ public func runRules(arguments: [String], environment: [String: String]) -> Int3
     case .show:
         let learned = file.all()
         let operatorRules = Array(config.rules.rules.dropLast(RuleBook.builtIn.rules.count))
-        return report(RulesCommand.render(operatorRules: operatorRules, rulesFile: environment["O1_PROXY_RULES"].flatMap { $0.isEmpty ? nil : $0 },
-                                          learned: learned, statePath: file.path, lifetime: file.lifetime,
-                                          now: ExchangeRecord.wallClock()))
+        let text = RulesCommand.render(operatorRules: operatorRules, rulesFile: environment["O1_PROXY_RULES"].flatMap { $0.isEmpty ? nil : $0 },
+                                       learned: learned, statePath: file.path, lifetime: file.lifetime,
+                                       now: ExchangeRecord.wallClock())
+        return report(source.map { $0 + "\n" }.joined() + text)
     case .forget(let model):
         guard file.path != nil else { return report("nothing is kept without a state directory\n", status: 1) }
         let forgot = file.update { $0.forget(model) } ?? false

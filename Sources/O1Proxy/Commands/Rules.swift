@@ -5,8 +5,8 @@ enum RulesCommand {
     static let usage = """
         Usage: o1-proxy rules [--state DIR] [--forget MODEL | --all]
           prints the rules in effect; --forget drops what was learned for MODEL (--all: for every model)
-          --state DIR   the state directory (default: $STATE_DIRECTORY; the service's, under
-                        DynamicUser=, is /var/lib/private/o1-proxy)
+          --state DIR   the state directory (default: $STATE_DIRECTORY, else the installed
+                        service's, with its settings, as systemd has them: /var/lib/o1-proxy)
         """
 
     enum Action: Equatable {
