@@ -19,6 +19,9 @@ struct Upstream: Equatable, Sendable {
     /// Ends where OpenAI's `/v1` does: `/v1/X` on the proxy is `baseURL/X`.
     var baseURL: URL
     var key: String?
+    /// The file the unit loads the key from, when it was not there (see `Config.missingKeyMark`):
+    /// a client that brings no key of its own is told to create it.
+    var missingKeyFile: String?
 }
 
 /// Everything an operator can set, read once per process from the environment (and, for keys
@@ -45,6 +48,10 @@ struct Config: Sendable {
     var learnedDays: Double
 
     static let credentialName = "openai-api-key"
+    /// How the unit says that the key file its `LoadCredential=` names is missing: its
+    /// `SetCredential=` fallback is this and the file's path. Without a fallback systemd fails
+    /// the instance before the proxy runs, and every client sees its connection reset.
+    static let missingKeyMark = "missing "
     static let azureCredentialName = "azure-openai-api-key"
 
     /// The documented knobs, for `--help` and the README; `from(environment:)` reads exactly these.
@@ -92,11 +99,21 @@ struct Config: Sendable {
             do { return try readFile(path) } catch { throw ConfigError("cannot read \(what) \(path): \(error.localizedDescription)") }
         }
         /// A systemd credential wins over the variable: it never shows in `systemctl show`.
-        func key(_ variable: String, credential: String) throws(ConfigError) -> String? {
-            var key = env[variable]
+        func key(_ variable: String, credential: String) throws(ConfigError) -> (key: String?, missingFile: String?) {
+            var text = env[variable]
+            var missingFile: String?
             if let dir = value("CREDENTIALS_DIRECTORY"), let bytes = try? readFile(dir + "/" + credential) {
-                key = String(decoding: bytes, as: UTF8.self)
+                let loaded = String(decoding: bytes, as: UTF8.self)
+                if loaded.hasPrefix(missingKeyMark) {
+                    missingFile = String(loaded.dropFirst(missingKeyMark.count)).trimmingWhitespace()
+                } else {
+                    text = loaded
+                }
             }
+            let key = try checked(text, variable, credential)
+            return (key, key == nil ? missingFile : nil)
+        }
+        func checked(_ key: String?, _ variable: String, _ credential: String) throws(ConfigError) -> String? {
             guard let trimmed = key?.trimmingWhitespace(), !trimmed.isEmpty else { return nil }
             guard trimmed.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) }) else {
                 throw ConfigError("the key in \(variable) (or the credential \(credential)) contains characters that cannot go in an HTTP header")
@@ -116,11 +133,13 @@ struct Config: Sendable {
             guard value("OPENAI_BASE_URL") == nil else {
                 throw ConfigError("set AZURE_OPENAI_ENDPOINT or OPENAI_BASE_URL, not both")
             }
+            let (key, missing) = try key("AZURE_OPENAI_API_KEY", credential: azureCredentialName)
             upstream = Upstream(kind: .azure, baseURL: try url("AZURE_OPENAI_ENDPOINT", endpoint, appending: "/openai/v1"),
-                                key: try key("AZURE_OPENAI_API_KEY", credential: azureCredentialName))
+                                key: key, missingKeyFile: missing)
         } else {
+            let (key, missing) = try key("OPENAI_API_KEY", credential: credentialName)
             upstream = Upstream(kind: .openAI, baseURL: try url("OPENAI_BASE_URL", value("OPENAI_BASE_URL") ?? "https://api.openai.com/v1"),
-                                key: try key("OPENAI_API_KEY", credential: credentialName))
+                                key: key, missingKeyFile: missing)
         }
 
         var rules = RuleBook.builtIn

@@ -152,6 +152,19 @@ private func configError(_ env: [String: String], files: [String: String] = [:])
         #expect(none.upstream.key == nil)
     }
 
+    /// The unit's SetCredential= fallback stands in for a missing key file and names it.
+    @Test func aMissingKeyFileIsNamed() throws {
+        let creds = ["CREDENTIALS_DIRECTORY": "/c"]
+        let fallback = ["/c/openai-api-key": "missing /etc/o1-proxy/openai-api-key"]
+        let missing = try config(creds, files: fallback)
+        #expect(missing.upstream.key == nil && missing.upstream.missingKeyFile == "/etc/o1-proxy/openai-api-key")
+        #expect(missing.secrets == [])
+        let fromEnv = try config(creds.merging(["OPENAI_API_KEY": "sk-env"]) { $1 }, files: fallback)
+        #expect(fromEnv.upstream.key == "sk-env" && fromEnv.upstream.missingKeyFile == nil)
+        let present = try config(creds, files: ["/c/openai-api-key": "sk-file"])
+        #expect(present.upstream.missingKeyFile == nil)
+    }
+
     @Test func blankKeyMeansNoKey() throws {
         #expect(try config(["OPENAI_API_KEY": " \n\t"]).upstream.key == nil)
         #expect(try config(["CREDENTIALS_DIRECTORY": "/c"], files: ["/c/openai-api-key": "\n"]).upstream.key == nil)

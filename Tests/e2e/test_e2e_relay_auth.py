@@ -124,3 +124,26 @@ def test_proxy_token_without_key_forwards_no_authorization(start_proxy, fake):
     h.assert_json_error(r, 401)
     up = fake.requests()
     assert len(up) == 1 and "authorization" not in up[0]["headers"]
+
+
+# ---- the unit's key file missing ----------------------------------------------------
+
+def test_a_missing_key_file_is_named_to_a_client_without_a_key(start_proxy, fake, client_auth, tmp_path):
+    """What the unit hands the proxy when /etc/o1-proxy/openai-api-key is missing (its
+    SetCredential= fallback): a client that brings no key is told which file to create, in
+    OpenAI's error shape, and nothing goes upstream; a client with its own key is served."""
+    creds = tmp_path / "credentials"
+    creds.mkdir()
+    (creds / "openai-api-key").write_text("missing /etc/o1-proxy/openai-api-key")
+    p = start_proxy(OPENAI_API_KEY=None, CREDENTIALS_DIRECTORY=str(creds))
+    mark = p.mark()
+    r = h.chat(p.port, {"model": "o1-mini", "messages": [{"role": "user", "content": "no key"}]})
+    h.assert_json_error(r, 500, type_="server_error", code="missing_api_key")
+    assert "/etc/o1-proxy/openai-api-key" in r.json()["error"]["message"]
+    assert r.header("x-should-retry") == "false"
+    assert fake.requests() == []
+    e = p.entry(mark)
+    assert e["status"] == "500" and "/etc/o1-proxy/openai-api-key" in e["error"], e["_line"]
+    r = h.chat(p.port, {"model": "o1-mini", "messages": [{"role": "user", "content": "my key"}]}, auth=client_auth)
+    assert r.status == 200, r.raw
+    assert fake.requests()[0]["headers"]["authorization"] == client_auth

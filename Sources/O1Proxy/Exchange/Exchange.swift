@@ -50,6 +50,7 @@ final class Exchange {
             }
             let config = try config.get()
             try authorize(request, config)
+            try requireKey(request, config)
             switch try route(request) {
             case .chatCompletions: try completeChat(request, config)
             case .relay(let pathAndQuery): try relay(request, pathAndQuery, config)
@@ -93,6 +94,16 @@ final class Exchange {
             throw APIError(status: 401, message: "Missing or wrong proxy token: send 'Authorization: Bearer <O1_PROXY_TOKEN>'.",
                            code: "invalid_api_key")
         }
+    }
+
+    /// The unit found no key file and the client brings no key of its own: said before anything
+    /// goes upstream, which would only answer that no key was sent.
+    private func requireKey(_ request: HTTPRequest, _ config: Config) throws {
+        guard let file = config.upstream.missingKeyFile,
+              UpstreamCall.credentials(config: config, clientHeaders: request.headers).count == 0 else { return }
+        throw APIError(status: 500, message: "o1-proxy has no API key: put it in \(file) (root, mode 0600) on the machine "
+                           + "o1-proxy runs on, e.g. sudo sh -c 'umask 077; printf %s \"sk-...\" > \(file)'.",
+                       type: "server_error", code: "missing_api_key", headers: [("x-should-retry", "false")])
     }
 
     /// Sends the request the way its model takes it, and when the upstream rejects something the
