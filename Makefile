@@ -67,6 +67,7 @@ install:
 	sed 's|^ExecStart=.*|ExecStart=$(BINDIR)/o1-proxy|' systemd/o1-proxy@.service \
 		> $(DESTDIR)$(UNITDIR)/o1-proxy@.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/o1-proxy@.service
+	install -m 0644 systemd/o1-proxy-failed@.service $(DESTDIR)$(UNITDIR)/o1-proxy-failed@.service
 	install -D -m 0644 systemd/o1-proxy.sysusers $(DESTDIR)$(SYSUSERSDIR)/o1-proxy.conf
 	install -D -m 0755 scripts/debian/update-lean-trust-store \
 		$(DESTDIR)$(LIBEXECDIR)/update-lean-trust-store
@@ -89,7 +90,8 @@ install:
 uninstall:
 	-@if $(LIVE); then set -x; systemctl disable --now o1-proxy.socket; fi
 	rm -f $(DESTDIR)$(BINDIR)/o1-proxy $(DESTDIR)$(UNITDIR)/o1-proxy.socket \
-		$(DESTDIR)$(UNITDIR)/o1-proxy@.service $(DESTDIR)$(SYSUSERSDIR)/o1-proxy.conf \
+		$(DESTDIR)$(UNITDIR)/o1-proxy@.service $(DESTDIR)$(UNITDIR)/o1-proxy-failed@.service \
+		$(DESTDIR)$(SYSUSERSDIR)/o1-proxy.conf \
 		$(DESTDIR)$(HOOKDIR)/o1-proxy
 	rm -rf $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(TRUSTDIR)
 	@if $(LIVE); then set -x; systemctl daemon-reload; fi
