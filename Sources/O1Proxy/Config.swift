@@ -1,3 +1,4 @@
+import O1ProxyCore
 import Foundation
 
 struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Testing
+@testable import O1ProxyCore
 @testable import O1Proxy
 
 private let role = #"data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""}}],"usage":null}"#

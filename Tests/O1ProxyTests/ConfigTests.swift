@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import O1ProxyCore
 @testable import O1Proxy
 
 private struct NoSuchFile: Error, LocalizedError {

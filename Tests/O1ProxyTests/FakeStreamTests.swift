@@ -1,4 +1,5 @@
 import Testing
+@testable import O1ProxyCore
 @testable import O1Proxy
 
 /// Parses the SSE the proxy produced, checking the framing on the way: only `data: X\n\n` events,
@@ -171,7 +172,7 @@ private func finishReasons(_ chunks: [JSON], choice index: Int = 0) -> [JSON] {
 
     @Test func errorEventAndKeepalive() throws {
         let error = APIError(status: 502, message: "Upstream said no.", type: "upstream_error", code: "upstream_error")
-        let event = text(FakeStream.errorEvent(error))
+        let event = text(SSE.errorEvent(error))
         #expect(event.hasPrefix("data: {\"error\":"))
         #expect(event.hasSuffix("}\n\n"))
         #expect(event.filter { $0 == "\n" }.count == 2)
@@ -179,6 +180,6 @@ private func finishReasons(_ chunks: [JSON], choice index: Int = 0) -> [JSON] {
         #expect(json["error"]?["message"] == .string("Upstream said no."))
         #expect(json["error"]?["type"] == .string("upstream_error"))
         #expect(json["error"]?["param"] == .null)
-        #expect(text(FakeStream.keepalive) == ": keepalive\n\n")
+        #expect(text(SSE.keepalive) == ": keepalive\n\n")
     }
 }

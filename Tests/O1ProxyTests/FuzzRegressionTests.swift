@@ -13,10 +13,12 @@ import Glibc
 import Foundation
 import Testing
 #endif
+@testable import O1ProxyCore
 @testable import O1Proxy
+@testable import O1ProxyUsage
 
 enum FuzzChecks {
-    static let targets = ["request", "transform", "sse", "bridge"]
+    static let targets = ["request", "transform", "sse", "bridge", "journal", "state"]
 
     /// The invariants `input` breaks when fed to `target`; empty when all hold.
     static func check(target: String, _ input: [UInt8]) -> [String] {
@@ -25,6 +27,8 @@ enum FuzzChecks {
         case "transform": transform(input)
         case "sse": sse(input)
         case "bridge": bridge(input)
+        case "journal": journal(input)
+        case "state": state(input)
         default: ["unknown fuzz target \(target)"]
         }
     }
@@ -150,6 +154,70 @@ enum FuzzChecks {
         }
         if lengths.isEmpty, !chunked, !request.body.isEmpty {
             violations.append("a body of \(request.body.count) bytes without Content-Length or chunked")
+        }
+        return violations
+    }
+
+    // MARK: - journal
+
+    /// Input: one line of what `o1-proxy usage` reads, `journalctl -o json` or the proxy's logfmt
+    /// line: text that clients and upstreams put words into (model names, error messages). Reading
+    /// it never crashes and an exchange read from it has a status a client could be sent. For JSON,
+    /// the member walk the reader uses accepts exactly what the parser accepts as an object, and
+    /// gives the same members, whether it builds the values or skips them.
+    static func journal(_ input: [UInt8]) -> [String] {
+        var violations: [String] = []
+        if let exchange = input.withUnsafeBufferPointer(parseLogLine), !(0..<1000).contains(exchange.status) {
+            violations.append("read an exchange with status \(exchange.status)")
+        }
+        let tree = (try? JSON(parsing: input))?.object
+        var built: [(key: String, value: JSON)] = []
+        let walked = input.withUnsafeBufferPointer { buffer -> (built: Bool, skipped: Bool) in
+            var builder = JSONParser(bytes: buffer)
+            var skipper = JSONParser(bytes: buffer)
+            let builtOK = (try? builder.members { (key, value: inout JSONParser) throws(JSONSyntaxError) in
+                built.append((String(decoding: key, as: UTF8.self), try value.value()))
+            }) != nil
+            let skippedOK = (try? skipper.members { (_, value: inout JSONParser) throws(JSONSyntaxError) in try value.skipValue() }) != nil
+            return (builtOK, skippedOK)
+        }
+        if walked.built != (tree != nil) || walked.skipped != (tree != nil) {
+            violations.append("the walk (built \(walked.built), skipped \(walked.skipped)) disagrees with the parser (\(tree != nil))")
+        }
+        if let tree, JSONObject(built) != tree {
+            violations.append("the walk gives other members than the parser")
+        }
+        return violations
+    }
+
+    // MARK: - state
+
+    /// Input: a learned-fixes file as it may lie in the state directory after a crash, an editor
+    /// or anyone with the service's rights; also read as the operator's settings file. Reading
+    /// never crashes; only fixes that learning can produce come back, for names that fit a line;
+    /// what is written back reads back the same; an exchange's own lookup finds only such fixes.
+    static func state(_ input: [UInt8]) -> [String] {
+        var violations: [String] = []
+        if let learned = LearnedFixes(parsing: input) {
+            for entry in learned.entries {
+                if !LearnedFixes.storable(entry.model) { violations.append("read an unstorable model name \(entry.model.debugDescription)") }
+                for fix in entry.fixes where !Learning.canLearn(fix) || !LearnedFixes.storable(fix) {
+                    violations.append("read \(fix) for \(entry.model.debugDescription), which learning never writes")
+                }
+            }
+            let rendered = learned.rendered
+            if LearnedFixes(parsing: rendered)?.rendered != rendered {
+                violations.append("what is written back does not read back the same")
+            }
+            for entry in learned.entries {
+                let found = LearnedFixes.fixes(for: entry.model, in: input, now: 0, lifetime: .infinity) ?? []
+                if found.contains(where: { !Learning.canLearn($0) }) {
+                    violations.append("the lookup for \(entry.model.debugDescription) found a fix learning never writes")
+                }
+            }
+        }
+        for name in EnvironmentFile.parse(input).keys where name.isEmpty || !name.allSatisfy({ $0 == "_" || $0.isASCII && ($0.isLetter || $0.isNumber) }) {
+            violations.append("the settings file gave a variable named \(name.debugDescription)")
         }
         return violations
     }

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Glibc
 import Testing
+@testable import O1ProxyCore
 @testable import O1Proxy
 
 private let day = 86_400.0

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import O1ProxyCore
 @testable import O1Proxy
 
 /// The README's configuration table is the knobs `--help` prints: the same names, in order.

@@ -1,4 +1,5 @@
 import Testing
+@testable import O1ProxyCore
 @testable import O1Proxy
 
 /// Splits a complete response into head lines and body.
@@ -61,7 +62,7 @@ private func dechunk(_ body: [UInt8]) throws -> (payload: String, complete: Bool
         let tail = reply.fail(error)
         let (payload, complete) = try dechunk(tail)
         #expect(complete)
-        #expect(payload == text(FakeStream.errorEvent(error)))
+        #expect(payload == text(SSE.errorEvent(error)))
         #expect(payload.hasPrefix("data: {\"error\":"))
         #expect(!payload.contains("[DONE]"))
         #expect(reply.state == .finished)

@@ -1,4 +1,5 @@
 import Testing
+@testable import O1ProxyCore
 @testable import O1Proxy
 
 /// Feeds `input` in one piece; returns the request (or nil if more was wanted).

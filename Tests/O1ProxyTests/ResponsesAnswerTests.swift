@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import O1ProxyCore
 @testable import O1Proxy
 
 private let usage = #""usage":{"input_tokens":12,"input_tokens_details":{"cached_tokens":4},"output_tokens":210,"output_tokens_details":{"reasoning_tokens":192},"total_tokens":222}"#

@@ -1,4 +1,5 @@
 import Testing
+@testable import O1ProxyCore
 @testable import O1Proxy
 
 private func translate(_ source: String, fixes: [Fix] = [], summary: ReasoningSummary = .off) throws -> JSONObject {

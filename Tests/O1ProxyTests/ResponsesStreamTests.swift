@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import O1ProxyCore
 @testable import O1Proxy
 
 /// A recorded Responses stream from `Tests/Fuzz/corpus-bridge/` (the fuzz target's seeds).

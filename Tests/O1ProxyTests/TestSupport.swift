@@ -1,3 +1,4 @@
+@testable import O1ProxyCore
 @testable import O1Proxy
 
 /// Shared helpers for the unit tests.

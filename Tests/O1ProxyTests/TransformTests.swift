@@ -1,4 +1,5 @@
 import Testing
+@testable import O1ProxyCore
 @testable import O1Proxy
 
 private func chat(_ source: String) throws(APIError) -> ChatRequest {

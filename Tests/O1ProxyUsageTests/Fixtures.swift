@@ -1,4 +1,5 @@
 import Foundation
+@testable import O1ProxyCore
 @testable import O1ProxyUsage
 
 /// Log lines written here from the contract (README, Logs), not by the proxy's own code: the
@@ -35,7 +36,7 @@ enum Fixture {
     }
 
     static func string(_ value: String) -> String {
-        JSONOutput.quoted(value)
+        String(decoding: JSON.string(value).encoded(), as: UTF8.self)
     }
 
     static let journalExchange = journal([

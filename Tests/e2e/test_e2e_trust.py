@@ -86,7 +86,8 @@ def over_tls(start_proxy, front, **env):
 def test_the_system_store_does_not_trust_the_test_ca(start_proxy, tls_front):
     r, entry = over_tls(start_proxy, tls_front)
     h.assert_json_error(r, 502, type_="upstream_error")
-    assert "TLS" in r.json()["error"]["message"] and entry["status"] == "502"
+    assert "SSL certificate problem" in r.json()["error"]["message"] and "127.0.0.1" in r.json()["error"]["message"]
+    assert entry["status"] == "502"
 
 
 def test_the_named_bundle_is_what_the_handshake_trusts(start_proxy, tls_front):

@@ -1,3 +1,4 @@
+import O1ProxyCore
 import Foundation
 
 /// `o1-proxy` with no arguments, as inetd and systemd run it: one exchange on stdin/stdout,
@@ -53,7 +54,7 @@ public func runRules(arguments: [String], environment: [String: String]) -> Int3
         let operatorRules = Array(config.rules.rules.dropLast(RuleBook.builtIn.rules.count))
         let text = RulesCommand.render(operatorRules: operatorRules, rulesFile: environment["O1_PROXY_RULES"].flatMap { $0.isEmpty ? nil : $0 },
                                        learned: learned, statePath: file.path, lifetime: file.lifetime,
-                                       now: ExchangeRecord.wallClock())
+                                       now: WallClock.now())
         return report(source.map { $0 + "\n" }.joined() + text)
     case .forget(let model):
         guard file.path != nil else { return report("nothing is kept without a state directory\n", status: 1) }

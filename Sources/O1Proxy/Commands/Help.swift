@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 public let o1ProxyVersion = "0.2.0"
 
 public var helpText: String {

@@ -1,3 +1,4 @@
+import O1ProxyCore
 import Foundation
 
 /// What the installed service runs with, as systemd itself has it: `o1-proxy rules` run by hand

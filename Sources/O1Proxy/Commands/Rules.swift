@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// `o1-proxy rules`: the rule table in effect (the operator's rules file, the built-in rules,
 /// what exchanges learned and when), each entry in the rules-file format, so that a learned
 /// entry can be pasted into a rule and kept for good; `--forget` drops learned entries.
@@ -59,7 +61,7 @@ enum RulesCommand {
         for entry in learned.entries.sorted(by: { $0.model < $1.model }) {
             let left = entry.learned + lifetime - now
             let state = left > 0 ? "expires in \(days(left))" : "expired, no longer applied"
-            lines.append("# \(entry.model): learned \(days(now - entry.learned)) ago (\(ExchangeRecord.iso8601(entry.learned))), "
+            lines.append("# \(entry.model): learned \(days(now - entry.learned)) ago (\(Timestamp.iso8601(entry.learned))), "
                 + "last confirmed \(days(now - entry.confirmed)) ago; \(state)")
             lines.append(line(ModelRule(patterns: [entry.model], fixes: entry.fixes)))
         }

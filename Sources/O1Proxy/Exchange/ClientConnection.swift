@@ -1,3 +1,4 @@
+import O1ProxyCore
 import Glibc
 
 /// The client's socket as inetd and systemd hand it over: fd 0 to read, fd 1 to write.

@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// One exchange, from the first byte read to the record that gets logged. This driver and
 /// `main` are the only places that decide when to touch the client, the network, the clock and
 /// the learned state; the steps they call (decoder, plan, translations, attempt, reply) are pure.

@@ -1,3 +1,4 @@
+import O1ProxyCore
 import Dispatch
 import Glibc
 import Synchronization

@@ -1,4 +1,4 @@
-import Glibc
+import O1ProxyCore
 
 /// What one exchange did, gathered as it happens and logged once at the end: one entry per
 /// exchange is what an operator filters on (`journalctl O1_MODEL=o1-mini O1_STATUS=502`) and
@@ -12,7 +12,7 @@ struct ExchangeRecord: Sendable {
 
     /// When the exchange began, in seconds since the epoch (for the log line; the journal
     /// stamps its entries itself).
-    var began: Double = ExchangeRecord.wallClock()
+    var began: Double = WallClock.now()
     var method: String?
     var path: String?
     var model: String?
@@ -65,75 +65,51 @@ struct ExchangeRecord: Sendable {
         return text
     }
 
-    /// Structured fields, named so that they sort together and cannot clash with journald's own.
-    /// `secrets` are masked in every value, whatever path a secret took to get there.
+    /// The entry's fields (`ExchangeLog`), named so that they sort together and cannot clash
+    /// with journald's own. `secrets` are masked in every value, whatever path a secret took to
+    /// get there.
     func fields(masking secrets: [String]) -> [(name: String, value: String)] {
-        func list(_ fixes: [Fix]) -> String? {
-            fixes.isEmpty ? nil : fixes.map(\.description).joined(separator: " ")
-        }
-        let fields: [(String, String?)] = [
-            ("MESSAGE", message),
-            ("PRIORITY", String(priority)),
-            ("SYSLOG_IDENTIFIER", "o1-proxy"),
-            ("O1_METHOD", method),
-            ("O1_PATH", path),
-            ("O1_MODEL", model),
-            ("O1_API", api?.rawValue),
-            ("O1_STREAM", stream.rawValue),
-            ("O1_STATUS", String(status)),
-            ("O1_DURATION_MS", String(durationMS)),
-            ("O1_UPSTREAM_MS", upstreamMS.map(String.init)),
-            ("O1_PROMPT_TOKENS", usage?.prompt.map(String.init)),
-            ("O1_CACHED_TOKENS", usage?.cached.map(String.init)),
-            ("O1_COMPLETION_TOKENS", usage?.completion.map(String.init)),
-            ("O1_REASONING_TOKENS", usage?.reasoning.map(String.init)),
-            ("O1_TOTAL_TOKENS", usage?.total.map(String.init)),
-            ("O1_LEARNED", list(learned)),
-            ("O1_REMEMBERED", list(remembered)),
-            ("O1_PEER", peer),
-            ("O1_ERROR", error),
-            ("O1_WARNING", warning),
-            ("O1_REQUEST_BODY", requestBody.map { String(decoding: $0, as: UTF8.self) }),
-            ("O1_RESPONSE_BODY", responseBody.map { String(decoding: $0, as: UTF8.self) }),
-        ]
-        return fields.compactMap { name, value in value.map { (name, mask($0, secrets)) } }
+        var entry = LogEntry()
+        entry.add(ExchangeLog.message, message)
+        entry.add(ExchangeLog.priority, priority)
+        entry.add(ExchangeLog.identifier, ExchangeLog.syslogIdentifier)
+        entry.add(ExchangeLog.method, method)
+        entry.add(ExchangeLog.path, path)
+        entry.add(ExchangeLog.model, model)
+        entry.add(ExchangeLog.api, api?.rawValue)
+        entry.add(ExchangeLog.stream, stream.rawValue)
+        entry.add(ExchangeLog.status, status)
+        entry.add(ExchangeLog.durationMS, durationMS)
+        entry.add(ExchangeLog.upstreamMS, upstreamMS)
+        entry.add(ExchangeLog.promptTokens, usage?.prompt)
+        entry.add(ExchangeLog.cachedTokens, usage?.cached)
+        entry.add(ExchangeLog.completionTokens, usage?.completion)
+        entry.add(ExchangeLog.reasoningTokens, usage?.reasoning)
+        entry.add(ExchangeLog.totalTokens, usage?.total)
+        entry.add(ExchangeLog.learned, learned.isEmpty ? nil : learned.map(\.description))
+        entry.add(ExchangeLog.remembered, remembered.isEmpty ? nil : remembered.map(\.description))
+        entry.add(ExchangeLog.peer, peer)
+        entry.add(ExchangeLog.error, error)
+        entry.add(ExchangeLog.warning, warning)
+        entry.add(ExchangeLog.requestBody, requestBody.map { String(decoding: $0, as: UTF8.self) })
+        entry.add(ExchangeLog.responseBody, responseBody.map { String(decoding: $0, as: UTF8.self) })
+        return entry.fields.map { ($0.name, mask($0.value, secrets)) }
     }
 
     /// One readable logfmt line for when there is no journal (a terminal, a test harness).
     /// Control characters are escaped, so one exchange is always exactly one line.
     func line(masking secrets: [String]) -> String {
-        let fields = fields(masking: secrets)
-        var line = "o1-proxy: " + escaped(fields.first { $0.name == "MESSAGE" }?.value ?? "", quotes: false)
-        line += " time=" + Self.iso8601(began)
-        for (name, value) in fields where name.hasPrefix("O1_") {
-            let key = name.dropFirst(3).lowercased()
+        var fields = fields(masking: secrets)
+        var time = LogEntry()
+        time.add(ExchangeLog.time, Int64((began * 1_000_000).rounded()))
+        fields.insert(contentsOf: time.fields, at: fields.firstIndex { $0.name.hasPrefix("O1_") } ?? fields.count)
+        var line = ExchangeLog.logfmtPrefix + escaped(fields.first { $0.name == ExchangeLog.message.name }?.value ?? "", quotes: false)
+        for (name, value) in fields {
+            guard let key = ExchangeLog.logfmtKey(name) else { continue }
             let needsQuotes = value.isEmpty || value.unicodeScalars.contains { $0.value <= 0x20 || $0 == "\"" || $0 == "=" || $0.value == 0x7F }
             line += " \(key)=" + (needsQuotes ? "\"" + escaped(value, quotes: true) + "\"" : value)
         }
         return line
-    }
-}
-
-extension ExchangeRecord {
-    static func wallClock() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
-
-    /// `2026-11-25T08:52:59.123Z`: UTC with milliseconds, by `gmtime_r` rather than a Foundation
-    /// formatter, whose set-up would cost every exchange more than the rest of its log line.
-    static func iso8601(_ seconds: Double) -> String {
-        var time = time_t(seconds.rounded(.down))
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        let millis = Int32((seconds - seconds.rounded(.down)) * 1000)
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(millis, 3))Z"
     }
 }
 
@@ -180,23 +156,4 @@ func mask(_ value: String, _ secrets: [String]) -> String {
         bytes = out
     }
     return String(decoding: bytes, as: UTF8.self)
-}
-
-/// The native journal protocol's datagram (`systemd.journal-fields(7)`): `NAME=value\n`, or for
-/// a value with a newline, `NAME\n`, its length as 64-bit little-endian, the bytes and `\n`.
-func journalDatagram(_ fields: [(name: String, value: String)]) -> [UInt8] {
-    var out: [UInt8] = []
-    for (name, value) in fields {
-        out.append(contentsOf: name.utf8)
-        if value.contains(where: \.isNewline) {
-            out.append(UInt8(ascii: "\n"))
-            withUnsafeBytes(of: UInt64(value.utf8.count).littleEndian) { out.append(contentsOf: $0) }
-            out.append(contentsOf: value.utf8)
-        } else {
-            out.append(UInt8(ascii: "="))
-            out.append(contentsOf: value.utf8)
-        }
-        out.append(UInt8(ascii: "\n"))
-    }
-    return out
 }

@@ -1,3 +1,4 @@
+import O1ProxyCore
 import Foundation
 import Glibc
 
@@ -57,4 +58,23 @@ struct Journal {
     private func send(_ datagram: [UInt8], on socket: Int32) -> Bool {
         datagram.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, 0) } == datagram.count
     }
+}
+
+/// The native journal protocol's datagram (`systemd.journal-fields(7)`): `NAME=value\n`, or for
+/// a value with a newline, `NAME\n`, its length as 64-bit little-endian, the bytes and `\n`.
+func journalDatagram(_ fields: [(name: String, value: String)]) -> [UInt8] {
+    var out: [UInt8] = []
+    for (name, value) in fields {
+        out.append(contentsOf: name.utf8)
+        if value.contains(where: \.isNewline) {
+            out.append(UInt8(ascii: "\n"))
+            withUnsafeBytes(of: UInt64(value.utf8.count).littleEndian) { out.append(contentsOf: $0) }
+            out.append(contentsOf: value.utf8)
+        } else {
+            out.append(UInt8(ascii: "="))
+            out.append(contentsOf: value.utf8)
+        }
+        out.append(UInt8(ascii: "\n"))
+    }
+    return out
 }

@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// What an answer cost, in one shape whichever API reported it, so that the journal (and the
 /// usage report that reads it) counts both alike. Reasoning tokens are part of the completion
 /// tokens and billed as output, though never shown.

@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// One request as the client sent it.
 struct HTTPRequest: Sendable {
     var method: String

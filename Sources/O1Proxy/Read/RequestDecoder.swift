@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// Turns the bytes a client sends into one `HTTPRequest`, incrementally and without I/O, so it is
 /// tested (and fuzzed) on bytes alone. Strict on purpose: every framing ambiguity a smuggling
 /// attack relies on (two lengths, length plus chunked, folded or bare-LF headers) is a 400, and
@@ -285,16 +287,3 @@ private func isTokenByte(_ byte: UInt8) -> Bool {
     }
 }
 
-extension StringProtocol {
-    /// Trims spaces, tabs and line ends (header values, a key file's final newline) on UTF-8
-    /// bytes: the generic `drop(while:)`/`reversed()` version cost 5% of a whole exchange's
-    /// instructions in first-use generic instantiation.
-    func trimmingWhitespace() -> String {
-        let bytes = Array(utf8)
-        func blank(_ byte: UInt8) -> Bool { byte == space || byte == tab || byte == cr || byte == lf }
-        var start = 0, end = bytes.count
-        while start < end, blank(bytes[start]) { start += 1 }
-        while end > start, blank(bytes[end - 1]) { end -= 1 }
-        return String(decoding: bytes[start..<end], as: UTF8.self)
-    }
-}

@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// Turns one whole `chat.completion` into the `text/event-stream` a streaming client expected,
 /// with the chunk sequence OpenAI itself sends (role, reasoning summary, content, refusal and
 /// tool-call deltas, finish, optional usage, `[DONE]`) so SDKs and Continue cannot tell it from
@@ -15,7 +17,7 @@ enum FakeStream {
         func send(_ choice: JSONObject) {
             var chunk = base
             chunk["choices"] = [.object(choice)]
-            event(.object(chunk), into: &out)
+            SSE.event(.object(chunk), into: &out)
         }
         for (position, choice) in (completion["choices"]?.array ?? []).enumerated() {
             let index = choice["index"] ?? .number(String(position))
@@ -47,28 +49,9 @@ enum FakeStream {
             var chunk = base
             chunk["choices"] = []
             chunk["usage"] = completion["usage"] ?? .null
-            event(.object(chunk), into: &out)
+            SSE.event(.object(chunk), into: &out)
         }
-        out += done
+        out += SSE.done
         return out
     }
-
-    static let done = Array("data: [DONE]\n\n".utf8)
-
-    static func event(_ value: JSON, into out: inout [UInt8]) {
-        out.append(contentsOf: "data: ".utf8)
-        value.encode(into: &out)
-        out.append(contentsOf: "\n\n".utf8)
-    }
-
-    /// How an error is told once a 200 and the stream head have gone out: the official SDKs
-    /// raise an `APIError` for a `data:` event carrying an `error` object.
-    static func errorEvent(_ error: APIError) -> [UInt8] {
-        var out: [UInt8] = []
-        event(error.envelope, into: &out)
-        return out
-    }
-
-    /// An SSE comment; ignored by every client. Not `: ping`, which Continue reads as the end.
-    static let keepalive: [UInt8] = Array(": keepalive\n\n".utf8)
 }

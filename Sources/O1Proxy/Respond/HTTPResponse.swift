@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// The bytes of an HTTP/1.1 response head. Every answer closes the connection: one exchange per
 /// process, so there is never a second request to keep the connection for.
 struct ResponseHead: Sendable {

@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// What the client has been sent so far, and so how anything still to be said must be framed.
 /// Pure: each step returns the bytes to write. Its point is the late error: before the head went
 /// out an error keeps its real status; inside an event stream it becomes an error event; inside a
@@ -46,7 +48,7 @@ struct Reply {
     }
 
     func keepalive() -> [UInt8] {
-        state == .eventStream ? Chunked.chunk(FakeStream.keepalive) : []
+        state == .eventStream ? Chunked.chunk(SSE.keepalive) : []
     }
 
     mutating func end() -> [UInt8] {
@@ -61,7 +63,7 @@ struct Reply {
             return full(status: error.status, headers: error.headers, body: error.envelope.encoded())
         case .eventStream:
             state = .finished
-            return Chunked.chunk(FakeStream.errorEvent(error)) + Chunked.end
+            return Chunked.chunk(SSE.errorEvent(error)) + Chunked.end
         case .raw, .finished:
             state = .finished
             return []

@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// What exchanges learned about models, kept between processes: each model's fixes, when they
 /// were first learned and when an upstream last confirmed them. A text file with one line per
 /// model, so that an exchange finds its model's line without parsing the rest:
@@ -110,12 +112,18 @@ struct LearnedFixes: Equatable, Sendable {
     private static func entry(_ line: ArraySlice<UInt8>) -> Entry? {
         let fields = line.split(separator: tab, omittingEmptySubsequences: false)
         guard fields.count == 4, let model = String(validating: fields[0], as: UTF8.self), storable(model),
-              let learned = Double(String(decoding: fields[1], as: UTF8.self)), learned.isFinite,
-              let confirmed = Double(String(decoding: fields[2], as: UTF8.self)), confirmed.isFinite else { return nil }
+              let learned = Double(String(decoding: fields[1], as: UTF8.self)), plausible(learned),
+              let confirmed = Double(String(decoding: fields[2], as: UTF8.self)), plausible(confirmed) else { return nil }
         let fixes = fields[3].split(separator: space).compactMap { Fix(String(decoding: $0, as: UTF8.self)) }
-            .filter(Learning.canLearn)
+            .filter { Learning.canLearn($0) && storable($0) }
         guard !fixes.isEmpty else { return nil }
         return Entry(model: model, fixes: Array(fixes.prefix(maxFixesPerModel)), learned: learned, confirmed: confirmed)
+    }
+
+    /// A time this program could have written: seconds since the epoch, not before it, and not
+    /// so far ahead that writing it back as a whole number would overflow.
+    private static func plausible(_ seconds: Double) -> Bool {
+        seconds >= 0 && seconds < 1e12
     }
 
     /// Names and fixes that fit a line: no tabs, line ends or other control characters (fixes

@@ -1,3 +1,4 @@
+import O1ProxyCore
 import Glibc
 
 /// `LearnedFixes` on disk, in the state directory systemd gives the unit (`StateDirectory=`),
@@ -28,7 +29,7 @@ final class LearnedFixesFile {
             warning = "learned fixes not read: \(path) is not a learned-fixes file"
             return []
         }
-        return LearnedFixes.fixes(for: model, in: text, now: ExchangeRecord.wallClock(), lifetime: lifetime) ?? []
+        return LearnedFixes.fixes(for: model, in: text, now: WallClock.now(), lifetime: lifetime) ?? []
     }
 
     /// Every entry, expired ones included, for `o1-proxy rules`.
@@ -42,7 +43,7 @@ final class LearnedFixesFile {
     }
 
     func remember(_ fix: Fix, for model: String) {
-        update { $0.remember(fix, for: model, now: ExchangeRecord.wallClock(), lifetime: lifetime) }
+        update { $0.remember(fix, for: model, now: WallClock.now(), lifetime: lifetime) }
     }
 
     /// Changes the file under the lock: read, change, write a new file, rename it into place.
@@ -62,7 +63,7 @@ final class LearnedFixesFile {
             }
         }
         let result = change(&learned)
-        learned.prune(now: ExchangeRecord.wallClock(), lifetime: lifetime)
+        learned.prune(now: WallClock.now(), lifetime: lifetime)
         let temporary = path + ".\(getpid()).tmp"
         guard write(learned.rendered, to: temporary, owner: directory) else {
             unlink(temporary)

@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// A chat-completions request body that has passed validation. Only the fields the proxy acts on
 /// are typed; the whole object is kept so everything else is forwarded untouched.
 struct ChatRequest: Equatable, Sendable {

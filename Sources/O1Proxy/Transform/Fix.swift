@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// One change the proxy makes so that a model accepts a chat request. A rule is a list of
 /// fixes, and so is what the proxy learns from an upstream rejection: both go through the same
 /// `applied(to:)`, so a learned fix behaves exactly like a written rule. Every fix only ever

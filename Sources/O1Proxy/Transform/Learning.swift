@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// Learning from a rejection: when the upstream answers that a model refuses a parameter, a
 /// value, a role, streaming, or chat completions altogether, the proxy can often tell which
 /// `Fix` makes the same request acceptable. This is what lets a model released tomorrow work on

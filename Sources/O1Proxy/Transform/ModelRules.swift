@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// What a model needs, keyed by model-name pattern. Kept as data so an operator can add a model
 /// with a JSON file instead of waiting for a release.
 struct ModelRule: Equatable, Sendable {
@@ -160,29 +162,4 @@ extension ModelRule {
         if let summary { entry["summary"] = .string(summary.rawValue) }
         return entry
     }
-}
-
-/// `*` matches any run of characters; everything else matches itself. Shared with the usage
-/// report, whose price aliases match model names the way rules do.
-package func glob(_ pattern: String, matches name: String) -> Bool {
-    let pattern = Array(pattern.utf8), name = Array(name.utf8)
-    var p = 0, n = 0, star = -1, mark = 0
-    while n < name.count {
-        if p < pattern.count, pattern[p] == UInt8(ascii: "*") {
-            star = p
-            mark = n
-            p += 1
-        } else if p < pattern.count, pattern[p] == name[n] {
-            p += 1
-            n += 1
-        } else if star >= 0 {
-            p = star + 1
-            mark += 1
-            n = mark
-        } else {
-            return false
-        }
-    }
-    while p < pattern.count, pattern[p] == UInt8(ascii: "*") { p += 1 }
-    return p == pattern.count
 }

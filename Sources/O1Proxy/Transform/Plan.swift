@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// How a chat request reaches its model: which upstream API, with which fixes. It starts from
 /// the model's rule and what earlier exchanges learned, and grows with every rejection the
 /// proxy can repair, so that each upstream call is the one the last rejection asked for.

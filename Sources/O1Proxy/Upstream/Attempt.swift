@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// One upstream call as the exchange lives it: what the upstream, the clock and the client do
 /// come in as events, and what to write to the client and whether the call is over come out.
 /// Pure, like async-http-client's request state machine, so every path (a stream opened early

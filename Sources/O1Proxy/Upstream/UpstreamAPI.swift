@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// The two upstream APIs a chat completion can be answered by. Everything that differs between
 /// them (the request body, the whole answer, the event stream, where usage and completeness
 /// come from) lives in their folders, `ChatCompletions/` and `Responses/`; this is the one place

@@ -1,3 +1,4 @@
+import O1ProxyCore
 import Glibc
 
 /// Hands each line read from `fd` to `body`, without its newline, as it arrives: a month of

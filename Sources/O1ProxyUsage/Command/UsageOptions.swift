@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// `o1-proxy usage [options]`, parsed. Pure, so that every refusal is tested without running.
 struct UsageOptions: Equatable, Sendable {
     enum Input: Equatable, Sendable {
@@ -69,8 +71,7 @@ struct UsageOptions: Equatable, Sendable {
 
     /// The exchanges' entries are the only ones with these fields; asking for them alone makes
     /// journalctl's output a quarter of its full size. Its own timestamp always comes along.
-    static let journalFields = ExchangeField.allCases.map { "\($0.journalKey)" }.filter { $0.hasPrefix("O1_") }
-        + ["MESSAGE"]
+    static let journalFields = ReadField.journalNames
 
     /// The entries are selected by the identifier the proxy logs under, not with
     /// `-u 'o1-proxy@*'`: each connection is a unit of its own, and journalctl turns the pattern
@@ -81,7 +82,7 @@ struct UsageOptions: Equatable, Sendable {
         var arguments = ["--output=json", "--no-pager", "--output-fields=" + UsageOptions.journalFields.joined(separator: ",")]
         if let since { arguments.append("--since=" + since) }
         if let until { arguments.append("--until=" + until) }
-        return arguments + ["SYSLOG_IDENTIFIER=o1-proxy"]
+        return arguments + ["SYSLOG_IDENTIFIER=" + ExchangeLog.syslogIdentifier]
     }
 }
 

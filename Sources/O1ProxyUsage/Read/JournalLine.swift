@@ -1,39 +1,34 @@
+import O1ProxyCore
+
 /// One line of `journalctl -o json`. journalctl also yields systemd's own messages about the
 /// units and stray stderr lines: an entry is an exchange only if it has `O1_STATUS`, or if its
 /// `MESSAGE` is the proxy's logfmt line (what the proxy writes to stderr, and so to the journal,
 /// when an entry is too big for a journal datagram).
 ///
+/// Read with the proxy's own JSON parser, the one fuzzed on what clients send: journal text is
+/// no less hostile (model names and error messages come from clients and upstreams).
 /// journalctl writes a value as a string, as an array of byte values when it is not UTF-8, as
 /// an array of such values when the field is repeated in the entry (the first one counts here),
 /// and as null when it is too large to show.
-func parseJournalLine(_ line: UnsafeBufferPointer<UInt8>) -> LoggedExchange? {
-    var scanner = JSONScanner(line)
-    var fields = ExchangeFields(journal: true)
-    var message: [UInt8]?
-    guard scanner.consume(UInt8(ascii: "{")) else { return nil }
-    if scanner.consume(UInt8(ascii: "}")) { return nil }
-    repeat {
-        var field: ExchangeField?
-        var isMessage = false
-        guard scanner.string({ (key) -> Void in
-            field = ExchangeField.journal(key)
-            isMessage = equal(key, "MESSAGE")
-        }) != nil, scanner.consume(UInt8(ascii: ":")) else { return nil }
-        if field == nil && !isMessage {
-            guard scanner.skipValue() else { return nil }
-            continue
-        }
-        guard journalValue(&scanner, { value in
-            guard let value else { return }
-            if let field {
-                fields.set(field, value)
-            } else if value.starts(with: logfmtPrefix.utf8) {
-                message = Array(value)
-            }
-        }) else { return nil }
-    } while scanner.consume(UInt8(ascii: ","))
-    guard scanner.consume(UInt8(ascii: "}")) else { return nil }
+private let messageName = Array(ExchangeLog.message.name.utf8)
 
+func parseJournalLine(_ line: UnsafeBufferPointer<UInt8>) -> LoggedExchange? {
+    var parser = JSONParser(bytes: line)
+    var fields = ExchangeFields()
+    var message: [UInt8]?
+    do {
+        try parser.members { (key, value: inout JSONParser) throws(JSONSyntaxError) in
+            if let field = ReadField.journal(key) {
+                try journalValue(&value) { fields.set(field, $0) }
+            } else if key.elementsEqual(messageName) {
+                try journalValue(&value) { if $0.starts(with: ExchangeLog.logfmtPrefix.utf8) { message = Array($0) } }
+            } else {
+                try value.skipValue()
+            }
+        }
+    } catch {
+        return nil
+    }
     if let exchange = fields.result { return exchange }
     guard let message else { return nil }
     return message.withUnsafeBufferPointer { bytes in
@@ -43,34 +38,36 @@ func parseJournalLine(_ line: UnsafeBufferPointer<UInt8>) -> LoggedExchange? {
     }
 }
 
-/// Hands a field's value to `body` as bytes (nil for null); false when the JSON is malformed.
-private func journalValue(_ scanner: inout JSONScanner, _ body: (UnsafeBufferPointer<UInt8>?) -> Void) -> Bool {
-    switch scanner.peek() {
+/// Hands a field's value to `body` as bytes: a string's, an array of byte values', or a
+/// repeated field's first; nothing for null. Anything else is not journalctl's and fails.
+private func journalValue(_ parser: inout JSONParser, _ body: (UnsafeBufferPointer<UInt8>) -> Void) throws(JSONSyntaxError) {
+    switch parser.peek() {
     case UInt8(ascii: "\""):
-        return scanner.string { body($0) } != nil
-    case UInt8(ascii: "["):
-        _ = scanner.consume(UInt8(ascii: "["))
-        if scanner.consume(UInt8(ascii: "]")) {
-            body(nil)
-            return true
-        }
-        if scanner.peek() == UInt8(ascii: "\"") || scanner.peek() == UInt8(ascii: "[") {
-            guard journalValue(&scanner, body) else { return false }
-            while scanner.consume(UInt8(ascii: ",")) {
-                guard scanner.skipValue() else { return false }
-            }
-            return scanner.consume(UInt8(ascii: "]"))
-        }
-        var bytes: [UInt8] = []
-        repeat {
-            guard let digits = scanner.numberText(), let byte = parseCount(digits), byte < 256 else { return false }
-            bytes.append(UInt8(byte))
-        } while scanner.consume(UInt8(ascii: ","))
-        guard scanner.consume(UInt8(ascii: "]")) else { return false }
-        bytes.withUnsafeBufferPointer { body($0) }
-        return true
+        try parser.string(body)
+    case UInt8(ascii: "n"):
+        try parser.skipValue()
     default:
-        body(nil)
-        return scanner.skipValue()
+        guard try journalValue(parser.value(), body) else { throw JSONSyntaxError(offset: parser.index, reason: "not a journal value") }
     }
+}
+
+/// The same for a value already built (arrays, which are rare); false when it is not one.
+private func journalValue(_ value: JSON, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
+    switch value {
+    case .string(var text):
+        text.withUTF8(body)
+    case .array(let items):
+        if let first = items.first, first.string != nil || first.array != nil { return journalValue(first, body) }
+        var bytes: [UInt8] = []
+        for item in items {
+            guard let byte = item.int, (0...255).contains(byte) else { return false }
+            bytes.append(UInt8(byte))
+        }
+        bytes.withUnsafeBufferPointer(body)
+    case .null:
+        break
+    default:
+        return false
+    }
+    return true
 }

@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// One line of input, whichever of the two formats it is in: `journalctl -o json` (what the
 /// command reads from the journal, or a saved copy of it) or the proxy's logfmt stderr line.
 func parseLogLine(_ line: UnsafeBufferPointer<UInt8>) -> LoggedExchange? {

@@ -1,5 +1,6 @@
-let logfmtPrefix = "o1-proxy: "
-private let logfmtPrefixBytes = Array(logfmtPrefix.utf8)
+import O1ProxyCore
+
+private let logfmtPrefixBytes = Array(ExchangeLog.logfmtPrefix.utf8)
 
 /// The proxy's stderr line: `o1-proxy: <message> key=value key="quoted value" ...`, written
 /// where there is no journal (`make run`, `systemd-socket-activate`, a terminal). Lines that
@@ -17,7 +18,7 @@ func parseLogfmtLine(_ line: UnsafeBufferPointer<UInt8>) -> LoggedExchange? {
     var end = line.count
     while end > start, line[end - 1] == UInt8(ascii: "\r") || line[end - 1] == UInt8(ascii: " ") { end -= 1 }
 
-    var fields = ExchangeFields(journal: false)
+    var fields = ExchangeFields()
     var seen: [Range<Int>] = []
     while end > start {
         let valueRange: Range<Int>
@@ -56,7 +57,7 @@ func parseLogfmtLine(_ line: UnsafeBufferPointer<UInt8>) -> LoggedExchange? {
         let key = UnsafeBufferPointer(rebasing: line[keyStart..<keyEnd])
         guard !seen.contains(where: { line[$0].elementsEqual(key) }) else { break }
         seen.append(keyStart..<keyEnd)
-        if let field = ExchangeField.logfmt(key) {
+        if let field = ReadField.logfmt(key) {
             let raw = UnsafeBufferPointer(rebasing: line[valueRange])
             if quoted, raw.contains(UInt8(ascii: "\\")) {
                 unescapeLogfmt(raw).withUnsafeBufferPointer { fields.set(field, $0) }

@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// One exchange as the proxy logged it, read back from the journal or a logfmt line: only what
 /// the report counts. Every field but the status may be missing: entries from older versions
 /// lack `cached_tokens` and `time`, and errors carry no token counts at all.

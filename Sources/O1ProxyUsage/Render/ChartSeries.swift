@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// The colour of each model in every chart: the most expensive get their own, the rest share
 /// one "other models" series, so that a chart never needs more colours than a reader can tell apart.
 struct Series {

@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// Cost per day, stacked by model. Days without exchanges between the first and the last are
 /// drawn empty, so the axis is a calendar; undated exchanges (older versions) come last.
 func costChart(_ report: UsageReport, series: Series) -> String {

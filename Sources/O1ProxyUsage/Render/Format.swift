@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// How the table and the page write numbers; the same text in both, so a reader (or the
 /// browser test) finds the table's figures on the page.
 enum Format {

@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// `--html FILE`: one self-contained page, to keep or mail. No script, no external asset, and a
 /// Content-Security-Policy that forbids loading anything, so that opening it contacts nobody
 /// (and a model name a client made up cannot run code in it: every name is escaped as well).

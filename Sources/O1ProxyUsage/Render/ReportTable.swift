@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// The rows and cells of the report's two tables, shared by the terminal and the page so that
 /// both print the same figures: per model (by day: per model and day, then the day's total),
 /// then the total.

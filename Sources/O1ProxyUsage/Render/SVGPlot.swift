@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 // The drawing primitives of the page's charts. They are inline SVG made here rather than drawn
 // by a script: the page works with scripts off, loads nothing, and every bar carries its figure
 // as a tooltip (`<title>`).

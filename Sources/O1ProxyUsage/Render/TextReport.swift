@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// The report for a terminal: two tables that fit 100 columns (how each model behaved; what
 /// its tokens cost), the learned fixes that keep costing round trips, and what the columns mean.
 func renderText(_ report: UsageReport, source: String) -> String {

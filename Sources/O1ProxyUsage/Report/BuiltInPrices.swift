@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 extension PriceList {
     /// When the built-in list was taken from its source (below); printed with every cost.
     static let builtInDate = "2026-08-21"

@@ -1,4 +1,4 @@
-import O1Proxy
+import O1ProxyCore
 /// A list price in US dollars per million tokens. Without a cached-input price, cached prompt
 /// tokens cost what other prompt tokens cost (the pro models have no cache discount).
 struct Price: Equatable, Sendable {
@@ -89,17 +89,17 @@ struct PriceList: Sendable {
         func fail(_ problem: String) -> PricesFileError {
             PricesFileError(path: path, problem: problem)
         }
-        guard let document = JSONValue.parse(bytes) else {
+        guard let document = try? JSON(parsing: bytes) else {
             throw fail("not valid JSON (or a key appears twice)")
         }
-        guard let members = document.members else { throw fail("expected a JSON object") }
+        guard let members = document.object?.fields else { throw fail("expected a JSON object") }
         for (key, _) in members where !["date", "prices", "aliases"].contains(key) {
             throw fail("unknown key \"\(key)\" (expected \"date\", \"prices\", \"aliases\")")
         }
         var merged = self
-        var prices: [(key: String, value: JSONValue)] = []
+        var prices: [(key: String, value: JSON)] = []
         if let value = document["prices"] {
-            guard let members = value.members else { throw fail("\"prices\" must be an object") }
+            guard let members = value.object?.fields else { throw fail("\"prices\" must be an object") }
             prices = members
         }
         if !prices.isEmpty {
@@ -116,7 +116,7 @@ struct PriceList: Sendable {
             throw fail("\"date\" must be YYYY-MM-DD")
         }
         if let aliases = document["aliases"] {
-            guard let members = aliases.members else { throw fail("\"aliases\" must be an object") }
+            guard let members = aliases.object?.fields else { throw fail("\"aliases\" must be an object") }
             var fileAliases: [(pattern: String, model: String)] = []
             for (pattern, target) in members {
                 guard let model = target.string, !pattern.isEmpty else {
@@ -132,8 +132,8 @@ struct PriceList: Sendable {
         return merged
     }
 
-    private func price(_ value: JSONValue, model: String, fail: (String) -> PricesFileError) throws(PricesFileError) -> Price {
-        guard let members = value.members else {
+    private func price(_ value: JSON, model: String, fail: (String) -> PricesFileError) throws(PricesFileError) -> Price {
+        guard let members = value.object?.fields else {
             throw fail("the price of \"\(model)\" must be an object like {\"input\": 1.1, \"cached_input\": 0.55, \"output\": 4.4}")
         }
         for (key, _) in members where !["input", "cached_input", "output"].contains(key) {
@@ -141,7 +141,7 @@ struct PriceList: Sendable {
         }
         func amount(_ key: String) throws(PricesFileError) -> Double? {
             guard let field = value[key] else { return nil }
-            guard let number = field.number, number.isFinite, number >= 0 else {
+            guard let number = field.double, number.isFinite, number >= 0 else {
                 throw fail("\"\(model)\": \"\(key)\" must be a number of US dollars per million tokens, 0 or more")
             }
             return number

@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// What a group of exchanges (one model on one day, one model, one day, all) added up to, as
 /// they come in. Durations are kept whole: percentiles need them, and 100,000 of them are 1.6 MB.
 struct Tally {

@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// The report, as values: what each model (or each model on each day) cost and how it behaved,
 /// and the series the page's charts draw. Renderers turn it into a table, JSON or HTML.
 struct UsageReport: Sendable {

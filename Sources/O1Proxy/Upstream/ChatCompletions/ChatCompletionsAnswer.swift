@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 extension ChatCompletions {
     /// A 200 must be a `chat.completion` with `choices` for the client (or a fake stream) to
     /// make anything of it; it is passed on as the upstream sent it.

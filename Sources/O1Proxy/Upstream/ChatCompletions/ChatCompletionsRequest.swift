@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// `POST /v1/chat/completions`: the client's own API, so the request is the client's body with
 /// the fixes applied.
 enum ChatCompletions {

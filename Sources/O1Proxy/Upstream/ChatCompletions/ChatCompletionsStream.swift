@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 extension ChatCompletions {
     /// Relays a native chat stream event by event, byte for byte. It notes the usage chunk (and
     /// takes it out when only the proxy asked for it) and sees the stream end at `data: [DONE]`

@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 extension Responses {
     /// A whole `response` as one `chat.completion` with one choice: all output text joined as
     /// its content, refusals as its refusal, every function call among its `tool_calls` (never

@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 /// `POST /v1/responses`: the API OpenAI serves its pro, codex and deep-research models on, and
 /// the one gpt-5.4 and later need for function tools with reasoning. The bridge turns a chat
 /// request into a stateless Responses request (`store: false`, the whole conversation as

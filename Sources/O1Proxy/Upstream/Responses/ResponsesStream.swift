@@ -1,3 +1,5 @@
+import O1ProxyCore
+
 extension Responses {
     /// Translates a Responses event stream (`event:` + `data:` lines, no `[DONE]`) into the chat
     /// completions stream a chat client reads, event by event as they arrive: the role delta
@@ -75,19 +77,19 @@ extension Responses {
                 usage = Usage(responses: response["usage"])
                 delta([:], finish: .string(finishReason(response, calledTools: calls > 0)), into: &out)
                 if includeUsage {
-                    FakeStream.event(.object(chunk(choices: [], usage: usage?.chat ?? .null)), into: &out)
+                    SSE.event(.object(chunk(choices: [], usage: usage?.chat ?? .null)), into: &out)
                 }
-                out += FakeStream.done
+                out += SSE.done
                 ending = .completed
             case "response.failed":
                 let error = failure(event["response"]?["error"])
-                out += FakeStream.errorEvent(error)
+                out += SSE.errorEvent(error)
                 usage = Usage(responses: event["response"]?["usage"])
                 ending = .failed(error.message)
             case "error":
                 let error = APIError(status: 502, message: event["message"]?.string ?? "The upstream stream failed.",
                                      type: "upstream_error", param: event["param"]?.string, code: event["code"]?.string)
-                out += FakeStream.errorEvent(error)
+                out += SSE.errorEvent(error)
                 ending = .failed(error.message)
             default:
                 break
@@ -110,7 +112,7 @@ extension Responses {
 
         private func delta(_ delta: JSONObject, finish: JSON = .null, into out: inout [UInt8]) {
             let choice: JSON = ["index": 0, "delta": .object(delta), "logprobs": .null, "finish_reason": finish]
-            FakeStream.event(.object(chunk(choices: [choice])), into: &out)
+            SSE.event(.object(chunk(choices: [choice])), into: &out)
         }
     }
 }

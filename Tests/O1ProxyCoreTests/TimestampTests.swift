@@ -1,5 +1,5 @@
 import Testing
-@testable import O1ProxyUsage
+@testable import O1ProxyCore
 
 @Suite struct TimestampTests {
     @Test func civilDatesBothWays() {
@@ -19,7 +19,14 @@ import Testing
         #expect(Day(seconds: -1, utcOffset: 0).iso == "1969-12-31")
     }
 
-    @Test func localTimeToTheMinute() {
-        #expect(LocalTime(micros: 1_795_596_779_123_456, utcOffset: 3600).text == "2026-11-25 09:52")
+    /// What the logfmt line's `time=` says, and what the report reads back from it.
+    @Test func theLogLinesTimeBothWays() {
+        for (micros, text) in [(Int64(1_795_596_779_123_000), "2026-11-25T08:52:59.123Z"), (0, "1970-01-01T00:00:00.000Z"),
+                               (951_782_400_007_000, "2000-02-29T00:00:00.007Z"), (-1_000, "1969-12-31T23:59:59.999Z")] {
+            #expect(Timestamp.iso8601(micros: micros) == text)
+            #expect(Array(text.utf8).withUnsafeBufferPointer(Timestamp.parse) == micros)
+        }
+        #expect(Timestamp.iso8601(1_795_596_779.123) == "2026-11-25T08:52:59.123Z")
     }
 }
+

@@ -1,7 +1,7 @@
 /// A JSON value that keeps what the client sent: object keys stay in order and numbers keep
 /// their exact text. Fields the proxy does not model are forwarded as they came, and a number
 /// like `1e400` or `0.10` is never rounded through a `Double` on its way upstream.
-enum JSON: Equatable, Sendable {
+package enum JSON: Equatable, Sendable {
     case null
     case bool(Bool)
     case number(String)
@@ -9,32 +9,38 @@ enum JSON: Equatable, Sendable {
     case array([JSON])
     case object(JSONObject)
 
-    subscript(key: String) -> JSON? {
+    package subscript(key: String) -> JSON? {
         if case .object(let object) = self { return object[key] }
         return nil
     }
 
-    var string: String? {
+    package var string: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
-    var array: [JSON]? {
+    package var array: [JSON]? {
         if case .array(let value) = self { return value }
         return nil
     }
 
-    var object: JSONObject? {
+    package var object: JSONObject? {
         if case .object(let value) = self { return value }
         return nil
     }
 
-    var bool: Bool? {
+    package var bool: Bool? {
         if case .bool(let value) = self { return value }
         return nil
     }
 
-    var int: Int? {
+    /// A number as a `Double`, for amounts (prices); counts stay `int`.
+    package var double: Double? {
+        if case .number(let text) = self { return Double(text) }
+        return nil
+    }
+
+    package var int: Int? {
         if case .number(let text) = self { return Int(text) }
         return nil
     }
@@ -42,16 +48,16 @@ enum JSON: Equatable, Sendable {
 
 /// An object with ordered keys. Lookups are linear: request and response objects have a few
 /// dozen keys at most, and order matters more here than asymptotics.
-struct JSONObject: Equatable, Sendable {
-    private(set) var fields: [(key: String, value: JSON)]
+package struct JSONObject: Equatable, Sendable {
+    package private(set) var fields: [(key: String, value: JSON)]
 
-    init(_ fields: [(key: String, value: JSON)] = []) {
+    package init(_ fields: [(key: String, value: JSON)] = []) {
         self.fields = fields
     }
 
-    var keys: [String] { fields.map(\.key) }
+    package var keys: [String] { fields.map(\.key) }
 
-    subscript(key: String) -> JSON? {
+    package subscript(key: String) -> JSON? {
         get { fields.first { $0.key == key }?.value }
         set {
             let index = fields.firstIndex { $0.key == key }
@@ -64,14 +70,14 @@ struct JSONObject: Equatable, Sendable {
         }
     }
 
-    static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
+    package static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         lhs.fields.count == rhs.fields.count
             && zip(lhs.fields, rhs.fields).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 }
 
 extension JSONObject: ExpressibleByDictionaryLiteral {
-    init(dictionaryLiteral elements: (String, JSON)...) {
+    package init(dictionaryLiteral elements: (String, JSON)...) {
         self.init(elements.map { (key: $0.0, value: $0.1) })
     }
 }
@@ -79,11 +85,11 @@ extension JSONObject: ExpressibleByDictionaryLiteral {
 extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
-    init(stringLiteral value: String) { self = .string(value) }
-    init(integerLiteral value: Int) { self = .number(String(value)) }
-    init(booleanLiteral value: Bool) { self = .bool(value) }
-    init(arrayLiteral elements: JSON...) { self = .array(elements) }
-    init(dictionaryLiteral elements: (String, JSON)...) {
+    package init(stringLiteral value: String) { self = .string(value) }
+    package init(integerLiteral value: Int) { self = .number(String(value)) }
+    package init(booleanLiteral value: Bool) { self = .bool(value) }
+    package init(arrayLiteral elements: JSON...) { self = .array(elements) }
+    package init(dictionaryLiteral elements: (String, JSON)...) {
         self = .object(JSONObject(elements.map { (key: $0.0, value: $0.1) }))
     }
 }

@@ -1,58 +1,58 @@
 /// Header fields in the order they came, each name spelled as it was (forwarded as it came);
 /// every lookup ignores case, as RFC 9110 says names must be compared.
-struct HTTPFields: Sendable, Sequence, ExpressibleByArrayLiteral {
-    typealias Field = (name: String, value: String)
+package struct HTTPFields: Sendable, Sequence, ExpressibleByArrayLiteral {
+    package typealias Field = (name: String, value: String)
 
-    private(set) var fields: [Field]
+    package private(set) var fields: [Field]
 
-    init(_ fields: [Field] = []) {
+    package init(_ fields: [Field] = []) {
         self.fields = fields
     }
 
-    init(arrayLiteral elements: Field...) {
+    package init(arrayLiteral elements: Field...) {
         fields = elements
     }
 
-    func makeIterator() -> IndexingIterator<[Field]> {
+    package func makeIterator() -> IndexingIterator<[Field]> {
         fields.makeIterator()
     }
 
-    var count: Int { fields.count }
+    package var count: Int { fields.count }
 
     /// The first value of `name`.
-    subscript(name: String) -> String? {
+    package subscript(name: String) -> String? {
         fields.first { same($0.name, name) }?.value
     }
 
     /// Every value of `name`, each list split at its commas and trimmed.
-    func list(_ name: String) -> [String] {
+    package func list(_ name: String) -> [String] {
         fields.filter { same($0.name, name) }.flatMap { $0.value.split(separator: ",", omittingEmptySubsequences: false) }
             .map { $0.trimmingWhitespace() }
     }
 
-    func count(of name: String) -> Int {
+    package func count(of name: String) -> Int {
         fields.count { same($0.name, name) }
     }
 
-    mutating func append(_ name: String, _ value: String) {
+    package mutating func append(_ name: String, _ value: String) {
         fields.append((name, value))
     }
 
-    static func + (lhs: HTTPFields, rhs: HTTPFields) -> HTTPFields {
+    package static func + (lhs: HTTPFields, rhs: HTTPFields) -> HTTPFields {
         HTTPFields(lhs.fields + rhs.fields)
     }
 
     /// These fields without any of `names`.
-    func removing(_ names: HeaderNames) -> HTTPFields {
+    package func removing(_ names: HeaderNames) -> HTTPFields {
         HTTPFields(fields.filter { !names.contains($0.name) })
     }
 }
 
 /// A set of header names, matched without regard to case.
-struct HeaderNames: Sendable, ExpressibleByArrayLiteral {
+package struct HeaderNames: Sendable, ExpressibleByArrayLiteral {
     private let lowercased: Set<String>
 
-    init(arrayLiteral names: String...) {
+    package init(arrayLiteral names: String...) {
         lowercased = Set(names.map { $0.lowercased() })
     }
 
@@ -60,18 +60,18 @@ struct HeaderNames: Sendable, ExpressibleByArrayLiteral {
         self.lowercased = lowercased
     }
 
-    func contains(_ name: String) -> Bool {
+    package func contains(_ name: String) -> Bool {
         lowercased.contains(name.lowercased())
     }
 
-    static func + (lhs: HeaderNames, rhs: HeaderNames) -> HeaderNames {
+    package static func + (lhs: HeaderNames, rhs: HeaderNames) -> HeaderNames {
         HeaderNames(lowercased: lhs.lowercased.union(rhs.lowercased))
     }
 }
 
 /// ASCII case-insensitive equality, the comparison header names get; on bytes, because the
 /// generic collection algorithms cost more in first-use instantiation than a whole parse.
-func same(_ a: String, _ b: String) -> Bool {
+package func same(_ a: String, _ b: String) -> Bool {
     var a = a, b = b
     return a.withUTF8 { x in
         b.withUTF8 { y in

@@ -1,15 +1,15 @@
 /// An answer the proxy gives itself, always in OpenAI's error envelope so that SDKs raise it as
 /// the error it is instead of failing to parse it.
-struct APIError: Error, Equatable, Sendable {
-    var status: Int
-    var message: String
-    var type: String
-    var param: String?
-    var code: String?
+package struct APIError: Error, Equatable, Sendable {
+    package var status: Int
+    package var message: String
+    package var type: String
+    package var param: String?
+    package var code: String?
     /// Extra response headers, e.g. `x-should-retry: false` on answers a retry would only repeat.
-    var headers: HTTPFields = []
+    package var headers: HTTPFields = []
 
-    init(status: Int, message: String, type: String = "invalid_request_error", param: String? = nil,
+    package init(status: Int, message: String, type: String = "invalid_request_error", param: String? = nil,
                 code: String? = nil, headers: HTTPFields = []) {
         self.status = status
         self.message = message
@@ -19,7 +19,7 @@ struct APIError: Error, Equatable, Sendable {
         self.headers = headers
     }
 
-    var envelope: JSON {
+    package var envelope: JSON {
         ["error": [
             "message": .string(message),
             "type": .string(type),
@@ -28,22 +28,22 @@ struct APIError: Error, Equatable, Sendable {
         ]]
     }
 
-    static func == (lhs: APIError, rhs: APIError) -> Bool {
+    package static func == (lhs: APIError, rhs: APIError) -> Bool {
         lhs.status == rhs.status && lhs.envelope == rhs.envelope
             && lhs.headers.map { "\($0.name):\($0.value)" } == rhs.headers.map { "\($0.name):\($0.value)" }
     }
 }
 
 extension APIError {
-    static func badRequest(_ message: String, param: String? = nil, code: String? = nil) -> APIError {
+    package static func badRequest(_ message: String, param: String? = nil, code: String? = nil) -> APIError {
         APIError(status: 400, message: message, param: param, code: code)
     }
 
-    static func upstream(_ message: String, code: String = "upstream_error") -> APIError {
+    package static func upstream(_ message: String, code: String = "upstream_error") -> APIError {
         APIError(status: 502, message: message, type: "upstream_error", code: code)
     }
 
-    static func upstreamTimeout(after seconds: Double) -> APIError {
+    package static func upstreamTimeout(after seconds: Double) -> APIError {
         APIError(status: 504, message: "The upstream did not answer within \(Int(seconds)) s.", type: "upstream_error",
                  code: "upstream_timeout", headers: [("x-should-retry", "false")])
     }

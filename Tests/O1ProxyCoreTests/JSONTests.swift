@@ -1,5 +1,5 @@
 import Testing
-@testable import O1Proxy
+@testable import O1ProxyCore
 
 @Suite struct JSONTests {
     // MARK: round trip
@@ -214,4 +214,65 @@ import Testing
         let hugeObjects = String(repeating: "{\"a\":[", count: 200_000)
         #expect(throws: JSONSyntaxError.self) { try parse(hugeObjects) }
     }
+
+    // MARK: an object walked member by member
+
+    /// What the walk gives: each key with its value built, or nil when `JSON(parsing:)` refuses.
+    private func walked(_ source: String, skipping: Set<String> = []) -> [(String, JSON?)]? {
+        var members: [(String, JSON?)] = []
+        let ok = Array(source.utf8).withUnsafeBufferPointer { buffer in
+            var parser = JSONParser(bytes: buffer)
+            do {
+                try parser.members { (key, value: inout JSONParser) throws(JSONSyntaxError) in
+                    let name = String(decoding: key, as: UTF8.self)
+                    if skipping.contains(name) {
+                        try value.skipValue()
+                        members.append((name, nil))
+                    } else {
+                        members.append((name, try value.value()))
+                    }
+                }
+                return true
+            } catch {
+                return false
+            }
+        }
+        return ok ? members : nil
+    }
+
+    @Test func theWalkGivesWhatTheTreeHolds() throws {
+        let source = #" {"a": [1, {"x": null}], "b\u0041": "t\u00e9xt", "c": -0.5e3, "d": {"e": [true, false]}} "#
+        let tree = try #require(try parse(source).object)
+        let members = try #require(walked(source))
+        #expect(members.map(\.0) == tree.keys)
+        #expect(members.map(\.1) == tree.fields.map(\.value))
+        #expect(try #require(walked(source, skipping: ["a", "d"])).map(\.1) == [nil, "téxt", .number("-0.5e3"), nil])
+    }
+
+    /// Skipped or built, the walk refuses exactly what the parser refuses (the fuzzer checks the
+    /// same on any input).
+    @Test(arguments: [
+        #"{"a":1,"a":2}"#, #"{"a":{"x":1,"x":2}}"#, #"{"a\u0062":1,"ab":2}"#, #"{"a":[1,]}"#, #"{"a":"\x"}"#,
+        #"{"a":tru}"#, #"{"a":01}"#, #"{"a":1} x"#, #"{"a":1,}"#, "{\"a\":\"\u{1}\"}",
+        "{\"a\":" + String(repeating: "[", count: 256) + String(repeating: "]", count: 256) + "}",
+    ])
+    func theWalkRefusesWhatTheParserRefuses(_ source: String) {
+        #expect(throws: JSONSyntaxError.self) { try parse(source) }
+        #expect(walked(source) == nil)
+        #expect(walked(source, skipping: ["a"]) == nil)
+    }
+
+    @Test func onlyAnObjectIsWalked() {
+        for source in ["[1]", #""a""#, "null", "1"] {
+            #expect(walked(source) == nil, "\(source)")
+        }
+    }
+
+    @Test func theDeepestValueTheParserTakesIsWalkedToo() throws {
+        let deep = "{\"a\":" + String(repeating: "[", count: 255) + String(repeating: "]", count: 255) + "}"
+        #expect(throws: Never.self) { try parse(deep) }
+        #expect(walked(deep) != nil)
+        #expect(walked(deep, skipping: ["a"]) != nil)
+    }
 }
+

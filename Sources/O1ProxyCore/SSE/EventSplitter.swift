@@ -3,13 +3,15 @@ import Glibc
 /// Cuts a `text/event-stream` into whole events as its bytes arrive, however the network split
 /// them, so that the proxy hands on, drops or translates complete events only and anything it
 /// adds (a keep-alive, an error event) can never land in the middle of one.
-struct EventSplitter {
+package struct EventSplitter {
+    package init() {}
+
     private var pending: [UInt8] = []
     /// Where the search for the next line end resumes, so no byte is scanned twice.
     private var scanned = 0
 
     /// The events completed by `bytes`, byte for byte, each with its blank line.
-    mutating func feed(_ bytes: some Collection<UInt8>) -> Events {
+    package mutating func feed(_ bytes: some Collection<UInt8>) -> Events {
         pending.append(contentsOf: bytes)
         var ranges: [Range<Int>] = []
         var end = 0
@@ -48,14 +50,14 @@ struct EventSplitter {
 }
 
 /// Whole events, as the bytes that carried them and where each one lies in those bytes.
-struct Events {
-    var bytes: [UInt8]
-    var ranges: [Range<Int>]
+package struct Events {
+    package var bytes: [UInt8]
+    package var ranges: [Range<Int>]
 
     /// Whether the event mentions `needle` anywhere: a cheap test that spares parsing the
     /// thousands of content deltas of a long answer.
     /// (`memmem` is a GNU extension Swift does not import; `memchr` finds the candidates.)
-    func mentions(_ needle: [UInt8], in event: Range<Int>) -> Bool {
+    package func mentions(_ needle: [UInt8], in event: Range<Int>) -> Bool {
         bytes.withUnsafeBufferPointer { buffer in
             let base = buffer.baseAddress!
             var from = event.lowerBound
@@ -72,7 +74,7 @@ struct Events {
 
     /// The event's `data:` lines joined by newlines, as the SSE specification says; empty when
     /// it has none (a comment).
-    func data(of event: Range<Int>) -> [UInt8] {
+    package func data(of event: Range<Int>) -> [UInt8] {
         var data: [UInt8] = []
         var sawData = false
         for line in bytes[event].split(separator: lf) {
