@@ -4,7 +4,7 @@ import Testing
 
 private let t0 = ContinuousClock.now
 private func at(_ seconds: Double) -> ContinuousClock.Instant { t0 + .seconds(seconds) }
-private let timeout = APIError.upstreamTimeout(after: 60)
+private let timeout = APIError.upstreamTimeout(after: .seconds(60))
 private let chunks = #"data: {"choices":[{"index":0,"delta":{"content":"hi"}}]}"# + "\n\n"
 private let done = "data: [DONE]\n\n"
 
@@ -194,7 +194,7 @@ private let head200 = Attempt.Event.head(status: 200, headers: [("x-request-id",
     /// The Responses stream is translated through the same machine: the client's head goes out
     /// with the first event, deltas as they arrive, `[DONE]` and the end with the final event.
     @Test func aBridgedStream() throws {
-        var driver = Driver(.stream(Responses.StreamTranslator(includeUsage: false)))
+        var driver = Driver(.stream(Responses.StreamBridge(includeUsage: false)))
         try driver.send(head200)
         let created = #"{"type":"response.created","response":{"id":"resp_1","created_at":1,"model":"o1-pro"}}"#
         try driver.send(.body(bytes("event: response.created\ndata: \(created)\n\n")))
@@ -206,4 +206,86 @@ private let head200 = Attempt.Event.head(status: 200, headers: [("x-request-id",
         guard case .relayed(.completed?, let usage)? = driver.outcome else { Issue.record("not relayed"); return }
         #expect(usage?.total == 3)
     }
+
+    // MARK: the transitions not shown above
+
+    /// Through a CONNECT proxy URLSession reports the tunnel's bare 200 first: the head that
+    /// counts is the last one before the body.
+    @Test func aLaterHeadReplacesAnEarlierOne() throws {
+        var driver = Driver(.collect)
+        try driver.send(.head(status: 200, headers: [], contentType: nil))
+        try driver.send(.head(status: 429, headers: [("retry-after", "1")], contentType: "application/json"))
+        guard case .headed(let head) = driver.attempt.state else { Issue.record("\(driver.attempt.state)"); return }
+        #expect(head.status == 429)
+        try driver.send(.body(bytes("{}")))
+        try driver.send(.finished(failure: nil))
+        guard case .answered(let answer)? = driver.outcome else { Issue.record("no answer"); return }
+        #expect(answer.status == 429 && answer.headers["retry-after"] == "1")
+    }
+
+    @Test func aHeadOnceTheBodyFlowsChangesNothing() throws {
+        var driver = Driver(.raw)
+        try driver.send(.head(status: 200, headers: [], contentType: "text/plain"))
+        try driver.send(.body(bytes("a")))
+        try driver.send(.head(status: 500, headers: [], contentType: nil))
+        try driver.send(.body(bytes("b")))
+        try driver.send(.finished(failure: nil))
+        #expect(text(driver.written).hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(driver.body == "ab")
+    }
+
+    @Test func aBodyWithoutAHeadIsAnUpstreamError() {
+        var driver = Driver(.collect)
+        #expect(throws: APIError.upstream("The upstream sent a body without a response head.")) {
+            try driver.send(.body(bytes("x")))
+        }
+        guard case .done = driver.attempt.state else { Issue.record("\(driver.attempt.state)"); return }
+    }
+
+    /// A 200 with no body at all: collected, it is an empty answer for the exchange to judge;
+    /// streamed, it is a stream cut before it began, told with an honest status (nothing went out).
+    @Test func aHeadAndAnEmptyBody() throws {
+        var collected = Driver(.collect)
+        try collected.send(.head(status: 200, headers: [], contentType: "application/json"))
+        try collected.send(.finished(failure: nil))
+        guard case .answered(let answer)? = collected.outcome else { Issue.record("no answer"); return }
+        #expect(answer.body.isEmpty)
+
+        var streamed = Driver(.stream(ChatCompletions.StreamRelay(includeUsage: false)))
+        try streamed.send(head200)
+        #expect(throws: APIError.upstream("The upstream stream ended before its final event; the answer is incomplete.",
+                                          code: "upstream_stream_cut")) {
+            try streamed.send(.finished(failure: nil))
+        }
+        #expect(streamed.written.isEmpty)
+        #expect(streamed.reply.state == .nothing)
+    }
+
+    /// Once over, the call takes no more events: a late chunk or a cancelled task's failure
+    /// writes nothing and throws nothing.
+    @Test func eventsAfterTheEndChangeNothing() throws {
+        var driver = Driver(.stream(ChatCompletions.StreamRelay(includeUsage: false)))
+        try driver.send(head200)
+        try driver.send(.body(bytes(chunks + done)))
+        let written = driver.written
+        try driver.send(.body(bytes(chunks)))
+        try driver.send(.finished(failure: "cancelled"))
+        try driver.send(.tick, at: 61)
+        #expect(driver.written == written)
+        guard case .done = driver.attempt.state else { Issue.record("\(driver.attempt.state)"); return }
+    }
+
+    /// The stream's state holds its translator, fed where it lies, and the head the client got.
+    @Test func statesAlongAStream() throws {
+        var driver = Driver(.stream(ChatCompletions.StreamRelay(includeUsage: false)))
+        guard case .waiting = driver.attempt.state else { Issue.record("\(driver.attempt.state)"); return }
+        try driver.send(head200)
+        guard case .headed = driver.attempt.state else { Issue.record("\(driver.attempt.state)"); return }
+        try driver.send(.body(bytes(chunks)))
+        guard case .streaming(let head, _) = driver.attempt.state else { Issue.record("\(driver.attempt.state)"); return }
+        #expect(head.headers["x-request-id"] == "req_1")
+        try driver.send(.body(bytes(done)))
+        guard case .done = driver.attempt.state else { Issue.record("\(driver.attempt.state)"); return }
+    }
 }
+

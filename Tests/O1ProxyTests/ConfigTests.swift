@@ -31,10 +31,10 @@ private func configError(_ env: [String: String], files: [String: String] = [:])
         #expect(c.upstream.baseURL.absoluteString == "https://api.openai.com/v1")
         #expect(c.clientToken == nil)
         #expect(c.rules == RuleBook.builtIn)
-        #expect(c.grace == 3)
-        #expect(c.keepalive == 15)
-        #expect(c.deadline == 900)
-        #expect(c.readTimeout == 30)
+        #expect(c.grace == .seconds(3))
+        #expect(c.keepalive == .seconds(15))
+        #expect(c.deadline == .seconds(900))
+        #expect(c.readTimeout == .seconds(30))
         #expect(c.limits == HTTPLimits(maxHeadBytes: 32768, maxHeaders: 100, maxBodyBytes: 16_777_216))
         #expect(c.maxRetries == 8)
         #expect(!c.logBodies)
@@ -42,17 +42,17 @@ private func configError(_ env: [String: String], files: [String: String] = [:])
     }
 
     @Test func emptyValuesMeanDefaults() throws {
-        let names = Config.knobs.map(\.name)
+        let names = Knobs.all.map(\.name)
         let c = try config(Dictionary(uniqueKeysWithValues: names.map { ($0, "") }))
         #expect(c.upstream.key == nil)
         #expect(c.clientToken == nil)
         #expect(c.upstream.baseURL.absoluteString == "https://api.openai.com/v1")
-        #expect(c.grace == 3)
+        #expect(c.grace == .seconds(3))
         #expect(c.limits == HTTPLimits())
     }
 
     @Test func knobsListEveryVariable() {
-        #expect(Config.knobs.map(\.name) == [
+        #expect(Knobs.all.map(\.name) == [
             "OPENAI_API_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "O1_PROXY_TOKEN",
             "O1_PROXY_RULES", "O1_PROXY_REASONING_SUMMARY", "O1_PROXY_CA_BUNDLE", "STATE_DIRECTORY", "O1_PROXY_LEARNED_DAYS",
             "O1_PROXY_GRACE_SECONDS", "O1_PROXY_KEEPALIVE_SECONDS", "O1_PROXY_DEADLINE_SECONDS",
@@ -70,10 +70,10 @@ private func configError(_ env: [String: String], files: [String: String] = [:])
         ])
         #expect(c.upstream.key == "sk-abc")
         #expect(c.clientToken == "tok")
-        #expect(c.grace == 0)
-        #expect(c.keepalive == 0.5)
-        #expect(c.deadline == 60)
-        #expect(c.readTimeout == 2.5)
+        #expect(c.grace == .seconds(0))
+        #expect(c.keepalive == .seconds(0.5))
+        #expect(c.deadline == .seconds(60))
+        #expect(c.readTimeout == .seconds(2.5))
         #expect(c.limits == HTTPLimits(maxHeadBytes: 1024, maxHeaders: 10, maxBodyBytes: 0))
         #expect(c.maxRetries == 0)
         #expect(c.logBodies)
@@ -129,8 +129,8 @@ private func configError(_ env: [String: String], files: [String: String] = [:])
             #expect(error.description.contains(name))
             return
         }
-        let seconds = [accepted.grace, accepted.keepalive, accepted.deadline, accepted.readTimeout].max()!
-        #expect(seconds * 1e9 < Double(UInt64.max) / 2, "\(name)=1e12 accepted as \(seconds) s")
+        let longest = [accepted.grace, accepted.keepalive, accepted.deadline, accepted.readTimeout].max()!
+        #expect(longest <= .seconds(604_800), "\(name)=1e12 accepted as \(longest)")
     }
 
     @Test func badKeyErrorDoesNotEchoTheKey() {
@@ -239,8 +239,8 @@ private func configError(_ env: [String: String], files: [String: String] = [:])
         #expect(try config(["STATE_DIRECTORY": "/var/lib/o1-proxy"]).stateDirectory == "/var/lib/o1-proxy")
         #expect(try config(["STATE_DIRECTORY": "/var/lib/o1-proxy:/var/lib/other"]).stateDirectory == "/var/lib/o1-proxy")
         #expect(configError(["STATE_DIRECTORY": "relative"]) != nil)
-        #expect(try config([:]).learnedDays == 7)
-        #expect(try config(["O1_PROXY_LEARNED_DAYS": "0.5"]).learnedDays == 0.5)
+        #expect(try config([:]).learnedLifetime == .seconds(7 * 86_400))
+        #expect(try config(["O1_PROXY_LEARNED_DAYS": "0.5"]).learnedLifetime == .seconds(43_200))
     }
 
     @Test func caBundle() throws {

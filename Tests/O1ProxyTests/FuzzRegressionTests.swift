@@ -495,9 +495,9 @@ enum FuzzChecks {
         var rng = SplitMix(seed: fnv1a(input))
         var violations: [String] = []
         for includeUsage in [false, true] {
-            var whole = Responses.StreamTranslator(includeUsage: includeUsage)
+            var whole = Responses.StreamBridge(includeUsage: includeUsage)
             let wholeOut = whole.feed(input)
-            var split = Responses.StreamTranslator(includeUsage: includeUsage)
+            var split = Responses.StreamBridge(includeUsage: includeUsage)
             var splitOut: [UInt8] = []
             for piece in randomPieces(input, &rng) {
                 splitOut += split.feed(Array(piece))

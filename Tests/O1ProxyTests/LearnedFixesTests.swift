@@ -53,14 +53,14 @@ private func withDirectory(_ body: (String) throws -> Void) rethrows {
         var learned = LearnedFixes()
         learned.remember(.fakeStream, for: "o1", now: now, lifetime: 7 * day)
         learned.remember(.drop("seed"), for: "o1", now: now + 6 * day, lifetime: 7 * day)
-        #expect(learned.entries[0].learned == now)
-        #expect(learned.entries[0].confirmed == now + 6 * day)
+        #expect(learned.entries[0].learnedAt == now)
+        #expect(learned.entries[0].confirmedAt == now + 6 * day)
         #expect(LearnedFixes.fixes(for: "o1", in: learned.rendered, now: now + 7 * day - 1, lifetime: 7 * day) == [.fakeStream, .drop("seed")])
         #expect(LearnedFixes.fixes(for: "o1", in: learned.rendered, now: now + 7 * day, lifetime: 7 * day) == nil)
         // Learning again after expiry starts a new entry: the old fixes are being re-learned.
         learned.remember(.drop("seed"), for: "o1", now: now + 8 * day, lifetime: 7 * day)
         #expect(learned.entries.map(\.fixes) == [[.drop("seed")]])
-        #expect(learned.entries[0].learned == now + 8 * day)
+        #expect(learned.entries[0].learnedAt == now + 8 * day)
     }
 
     /// A client inventing model names cannot grow the file without bound: the least recently

@@ -30,7 +30,7 @@ private let noSummary = #"{"error":{"message":"Your organization must be verifie
         #expect(plan.learn(from: answer(400, noTemperature), sent: sent) == .drop("temperature"))
         sent = plan.body
         #expect(sent["temperature"] == nil)
-        #expect(plan.learned == [.useResponses, .drop("temperature")])
+        #expect(plan.fixes == [.useResponses, .drop("temperature")])
         #expect(plan.learn(from: answer(400, noTemperature), sent: sent) == nil, "a stubborn upstream cannot loop the plan")
         #expect(plan.learn(from: answer(200, "{}"), sent: sent) == nil)
     }
@@ -41,7 +41,7 @@ private let noSummary = #"{"error":{"message":"Your organization must be verifie
         let plan = Plan(request: chat, rule: nil, remembered: [.useResponses, .drop("temperature")], summary: .off)
         #expect(plan.api == .responses)
         #expect(plan.body["temperature"] == nil)
-        #expect(plan.learned.isEmpty)
+        #expect(plan.fixes == plan.remembered)
     }
 
     @Test func rememberedFixesTheRuleHasAreNotCountedTwice() throws {

@@ -13,6 +13,6 @@ import Testing
         let names = section.components(separatedBy: "\n").prefix { !$0.hasPrefix("## ") }
             .filter { $0.hasPrefix("| `") }
             .map { String($0.dropFirst(3).prefix { $0 != "`" }) }
-        #expect(names == Config.knobs.map(\.name))
+        #expect(names == Knobs.all.map(\.name))
     }
 }

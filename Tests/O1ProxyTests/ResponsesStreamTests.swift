@@ -12,7 +12,7 @@ private func recorded(_ name: String) throws -> [UInt8] {
 
 private struct Translation {
     var output: [UInt8]
-    var translator: Responses.StreamTranslator
+    var translator: Responses.StreamBridge
 
     var chunks: [JSONObject] {
         text(output).components(separatedBy: "\n\n").dropLast()
@@ -28,18 +28,18 @@ private struct Translation {
 /// two pieces at every 7th byte; all must agree.
 private func translateAtEverySplit(_ input: [UInt8], includeUsage: Bool = false,
                                    sourceLocation: SourceLocation = #_sourceLocation) -> Translation {
-    var whole = Responses.StreamTranslator(includeUsage: includeUsage)
+    var whole = Responses.StreamBridge(includeUsage: includeUsage)
     let output = whole.feed(input)
-    func expectSame(_ translator: Responses.StreamTranslator, _ out: [UInt8], _ how: String) {
+    func expectSame(_ translator: Responses.StreamBridge, _ out: [UInt8], _ how: String) {
         #expect(out == output, "\(how)", sourceLocation: sourceLocation)
         #expect(translator.ending == whole.ending, "\(how)", sourceLocation: sourceLocation)
         #expect(translator.usage == whole.usage, "\(how)", sourceLocation: sourceLocation)
     }
-    var byteWise = Responses.StreamTranslator(includeUsage: includeUsage)
+    var byteWise = Responses.StreamBridge(includeUsage: includeUsage)
     let byteWiseOutput = input.reduce(into: []) { $0 += byteWise.feed([$1]) }
     expectSame(byteWise, byteWiseOutput, "byte by byte")
     for split in stride(from: 0, through: input.count, by: 7) {
-        var translator = Responses.StreamTranslator(includeUsage: includeUsage)
+        var translator = Responses.StreamBridge(includeUsage: includeUsage)
         let out = translator.feed(Array(input[0..<split])) + translator.feed(Array(input[split...]))
         expectSame(translator, out, "split at \(split)")
     }
@@ -141,7 +141,7 @@ private func translateAtEverySplit(_ input: [UInt8], includeUsage: Bool = false,
         let delta = bytes(#"event: response.output_text.delta"# + "\n" + #"data: {"type":"response.output_text.delta","item_id":"m","output_index":0,"content_index":0,"delta":"0123456789abcdef"}"# + "\n\n")
         for _ in 0..<5000 { input += delta }
         input += bytes(#"data: {"type":"response.completed","response":{"status":"completed"}}"# + "\n\n")
-        var translator = Responses.StreamTranslator(includeUsage: false)
+        var translator = Responses.StreamBridge(includeUsage: false)
         var output: [UInt8] = []
         var i = 0
         while i < input.count {

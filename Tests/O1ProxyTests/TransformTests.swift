@@ -157,7 +157,7 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
         var dropped: [String] = []
         var renamed: [String: String] = [:]
         var roles: [String: String] = [:]
-        var deadline: Double?
+        var deadline: Duration?
 
         var testDescription: String { models[0] }
     }
@@ -176,7 +176,7 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
         RuleRow(models: ["gpt-5.1", "gpt-5.2", "gpt-5.4", "gpt-5.5-mini"], renamed: maxTokens),
         RuleRow(models: ["o1-pro", "o1-pro-2025-03-19", "o3-pro", "gpt-5-pro", "gpt-5-pro-2025-10-06", "gpt-5.2-pro",
                          "o3-deep-research", "o4-mini-deep-research-2025-06-26"],
-                api: .responses, dropped: sampling, deadline: 3600),
+                api: .responses, dropped: sampling, deadline: .seconds(3600)),
         RuleRow(models: ["codex-mini-latest", "gpt-5-codex", "gpt-5.1-codex-max", "gpt-5.3-codex"], api: .responses, dropped: sampling),
         RuleRow(models: ["gpt-4o", "gpt-4o-mini", "o1x", "O1-MINI", "my-o1-mini", "gpt-5-chat-latest", "o7-sage"]),
     ]
@@ -372,7 +372,7 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
         """#
         let rules = try RuleBook.parse(bytes(file))
         #expect(rules.count == 4)
-        #expect(rules[3] == ModelRule(patterns: ["o9-pro*"], fixes: [.useResponses], deadline: 1800, summary: .detailed))
+        #expect(rules[3] == ModelRule(patterns: ["o9-pro*"], fixes: [.useResponses], deadline: .seconds(1800), summary: .detailed))
         #expect(rules[0].patterns == ["o4-*", "my-model"])
         #expect(Set(rules[0].fixes) == [.fakeStream, .mapRole("system", to: "user"), .mapRole("developer", to: "user"),
                                         .drop("temperature"), .drop("top_p"), .rename("max_tokens", to: "max_completion_tokens")])
@@ -432,7 +432,7 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
     }
 
     /// What `o1-proxy rules` prints reads back as the same rule.
-    @Test(arguments: RuleBook.builtIn.rules + [ModelRule(patterns: ["x"], fixes: [.useResponses, .fakeStream], deadline: 90.5, summary: .auto)])
+    @Test(arguments: RuleBook.builtIn.rules + [ModelRule(patterns: ["x"], fixes: [.useResponses, .fakeStream], deadline: .seconds(90.5), summary: .auto)])
     func ruleFileEntryRoundTrips(_ rule: ModelRule) throws {
         let text = #"{"rules":["# + encodedText(rule.fileEntry) + "]}"
         let parsed = try RuleBook.parse(bytes(text))

@@ -39,7 +39,7 @@ public func runRules(arguments: [String], environment: [String: String]) -> Int3
         FileHandle.standardError.write(Data("o1-proxy rules: \(error)\n".utf8))
         return 1
     }
-    let file = LearnedFixesFile(directory: config.stateDirectory, lifetime: config.learnedDays * 86_400)
+    let file = LearnedFixesFile(directory: config.stateDirectory, lifetime: config.learnedLifetime.inSeconds)
     func report(_ text: String, status: Int32 = 0) -> Int32 {
         if let warning = file.warning {
             FileHandle.standardError.write(Data("o1-proxy rules: \(warning)\n".utf8))

@@ -3,9 +3,9 @@ import O1ProxyCore
 public let o1ProxyVersion = "0.2.0"
 
 public var helpText: String {
-    let width = Config.knobs.map(\.name.count).max() ?? 0
-    let knobs = Config.knobs.map { knob in
-        "  " + knob.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + "[\(knob.value)] " + knob.meaning
+    let width = Knobs.all.map(\.name.count).max() ?? 0
+    let knobs = Knobs.all.map { knob in
+        "  " + knob.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + "[\(knob.shownDefault)] " + knob.meaning
     }
     return """
     o1-proxy \(o1ProxyVersion): OpenAI reasoning models (o1, o3, gpt-5, o1-pro, ...) for any chat client.

@@ -56,13 +56,13 @@ enum RulesCommand {
             lines.append("# Learned: nothing is kept (no STATE_DIRECTORY).")
             return lines.joined(separator: "\n") + "\n"
         }
-        lines.append("# Learned from upstream rejections (\(statePath)), each applied for \(days(lifetime)) after it was first learned:")
+        lines.append("# Learned from upstream rejections (\(statePath)), each applied for \(duration(lifetime)) after it was first learned:")
         if learned.entries.isEmpty { lines.append("#   nothing yet") }
         for entry in learned.entries.sorted(by: { $0.model < $1.model }) {
-            let left = entry.learned + lifetime - now
-            let state = left > 0 ? "expires in \(days(left))" : "expired, no longer applied"
-            lines.append("# \(entry.model): learned \(days(now - entry.learned)) ago (\(Timestamp.iso8601(entry.learned))), "
-                + "last confirmed \(days(now - entry.confirmed)) ago; \(state)")
+            let left = entry.learnedAt + lifetime - now
+            let state = left > 0 ? "expires in \(duration(left))" : "expired, no longer applied"
+            lines.append("# \(entry.model): learned \(duration(now - entry.learnedAt)) ago (\(Timestamp.iso8601(entry.learnedAt))), "
+                + "last confirmed \(duration(now - entry.confirmedAt)) ago; \(state)")
             lines.append(line(ModelRule(patterns: [entry.model], fixes: entry.fixes)))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -73,7 +73,7 @@ enum RulesCommand {
     }
 
     /// A duration in the unit that reads best.
-    static func days(_ seconds: Double) -> String {
+    static func duration(_ seconds: Double) -> String {
         let seconds = max(0, seconds)
         if seconds < 3600 { return "\(Int(seconds / 60)) min" }
         if seconds < 2 * 86_400 { return "\(Int(seconds / 3600)) h" }

@@ -5,12 +5,14 @@ import O1ProxyCore
 /// the learned state; the steps they call (decoder, plan, translations, attempt, reply) are pure.
 final class Exchange {
     private let client: ClientConnection
-    private let config: Result<Config, ConfigError>
+    /// The settings, or why they could not be read: a request is answered either way.
+    private let configuration: Result<Config, ConfigError>
     private let start = ContinuousClock.now
     /// The whole exchange ends by then, whatever the upstream or the client does; a model's
     /// rule may extend it once the model is known.
     private var deadline: ContinuousClock.Instant
-    private var deadlineSeconds: Double
+    /// How long the exchange may take, from `start`.
+    private var allowed: Duration
     private var record = ExchangeRecord()
     private var reply = Reply()
     /// What the client gets if its event stream opens: the upstream's stream relayed, or one
@@ -25,11 +27,11 @@ final class Exchange {
     /// - Parameter warning: a problem from before the exchange (the sandbox), for its record.
     init(client: ClientConnection, config: Result<Config, ConfigError>, warning: String? = nil) {
         self.client = client
-        self.config = config
+        configuration = config
         record.warning = warning
         let settings = try? config.get()
-        deadlineSeconds = settings?.deadline ?? 900
-        deadline = start + .seconds(deadlineSeconds)
+        allowed = settings?.deadline ?? Knobs.deadline.defaultValue
+        deadline = start + allowed
         secrets = settings?.secrets ?? []
     }
 
@@ -39,9 +41,9 @@ final class Exchange {
         var requestRead = false
         do {
             // A bad configuration is answered too, so the request is read with default limits.
-            let settings = try? config.get()
+            let settings = try? configuration.get()
             let request = try client.readRequest(limits: settings?.limits ?? HTTPLimits(),
-                                                 deadline: start + .seconds(settings?.readTimeout ?? 30))
+                                                 deadline: start + (settings?.readTimeout ?? Knobs.readTimeout.defaultValue))
             requestRead = true
             record.method = request.method
             record.path = String(request.path)
@@ -50,7 +52,7 @@ final class Exchange {
                     secrets += [credential, String(credential.drop { $0 != " " }.dropFirst())]
                 }
             }
-            let config = try config.get()
+            let config = try configuration.get()
             try authorize(request, config)
             try requireKey(request, config)
             switch try route(request) {
@@ -115,11 +117,11 @@ final class Exchange {
         let chat = try ChatRequest(parsing: request.body)
         record.model = chat.model
         let rule = config.rules.rule(for: chat.model)
-        if let seconds = rule?.deadline, seconds > deadlineSeconds {
-            deadlineSeconds = seconds
-            deadline = start + .seconds(seconds)
+        if let longer = rule?.deadline, longer > allowed {
+            allowed = longer
+            deadline = start + longer
         }
-        let memory = LearnedFixesFile(directory: config.stateDirectory, lifetime: config.learnedDays * 86_400)
+        let memory = LearnedFixesFile(directory: config.stateDirectory, lifetime: config.learnedLifetime.inSeconds)
         var plan = Plan(request: chat, rule: rule, remembered: memory.fixes(for: chat.model), summary: config.summary)
         record.remembered = plan.remembered
         record.warning = memory.warning ?? record.warning
@@ -193,6 +195,9 @@ final class Exchange {
     /// clock and SIGTERM, and writes what the attempt says to write.
     private func call(_ config: Config, method: String, pathAndQuery: String, headers: HTTPFields, body: [UInt8],
                       delivery: Attempt.Delivery, keepAlive: Bool) throws -> Attempt.Outcome {
+        // One mailbox for all the exchange's calls, made with the first: until money is spent
+        // upstream, SIGTERM's default (the process ends at once) loses nothing; from then on it
+        // must become an event, so that the call is cancelled and the client told.
         let mailbox = self.mailbox ?? Mailbox()
         if self.mailbox == nil {
             mailbox.deliverTermination()
@@ -201,10 +206,10 @@ final class Exchange {
         let began = ContinuousClock.now
         defer { record.upstreamMS = (record.upstreamMS ?? 0) + ContinuousClock.now.milliseconds(since: began) }
         let call = UpstreamCall(config: config, method: method, pathAndQuery: pathAndQuery, clientHeaders: headers,
-                                body: body, deadline: deadlineSeconds, mailbox: mailbox)
-        let keepalive = keepAlive ? Attempt.KeepAlive(grace: start + .seconds(config.grace), every: .seconds(config.keepalive)) : nil
+                                body: body, deadline: allowed, mailbox: mailbox)
+        let keepalive = keepAlive ? Attempt.KeepAlive(grace: start + config.grace, every: config.keepalive) : nil
         var attempt = Attempt(delivery: delivery, keepAlive: keepalive, deadline: deadline,
-                              timeout: .upstreamTimeout(after: deadlineSeconds))
+                              timeout: .upstreamTimeout(after: allowed))
         defer { call.cancel() }
         while true {
             let events: [Attempt.Event]

@@ -26,7 +26,8 @@ struct HTTPLimits: Sendable, Equatable {
     var maxHeaders: Int
     var maxBodyBytes: Int
 
-    init(maxHeadBytes: Int = 32 * 1024, maxHeaders: Int = 100, maxBodyBytes: Int = 16 * 1024 * 1024) {
+    init(maxHeadBytes: Int = Knobs.maxHeadBytes.defaultValue, maxHeaders: Int = Knobs.maxHeaders.defaultValue,
+         maxBodyBytes: Int = Knobs.maxBodyBytes.defaultValue) {
         self.maxHeadBytes = maxHeadBytes
         self.maxHeaders = maxHeaders
         self.maxBodyBytes = maxBodyBytes

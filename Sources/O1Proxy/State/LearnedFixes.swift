@@ -17,8 +17,10 @@ struct LearnedFixes: Equatable, Sendable {
         /// Seconds since the epoch. An entry expires `lifetime` after it was first learned, not
         /// after it was last used: OpenAI enabled streaming for o1 months after launch, and a
         /// learned "cannot stream" must be tried again some day.
-        var learned: Double
-        var confirmed: Double
+        var learnedAt: Double
+        /// When an upstream last rejected what the entry fixes (seconds since the epoch): the
+        /// least recently confirmed go first when the file is full.
+        var confirmedAt: Double
     }
 
     static let header = "o1-proxy learned fixes 1"
@@ -41,7 +43,7 @@ struct LearnedFixes: Equatable, Sendable {
         while start < text.count {
             let end = text[start...].firstIndex(of: newline) ?? text.count
             if end - start > prefix.count, text[start..<start + prefix.count].elementsEqual(prefix) {
-                guard let entry = entry(text[start..<end]), entry.learned + lifetime > now else { return nil }
+                guard let entry = entry(text[start..<end]), entry.learnedAt + lifetime > now else { return nil }
                 return entry.fixes
             }
             start = end + 1
@@ -68,7 +70,7 @@ struct LearnedFixes: Equatable, Sendable {
         var out = Array((Self.header + "\n").utf8)
         for entry in entries {
             let fixes = entry.fixes.map(\.description).joined(separator: " ")
-            out += Array("\(entry.model)\t\(Int(entry.learned))\t\(Int(entry.confirmed))\t\(fixes)\n".utf8)
+            out += Array("\(entry.model)\t\(Int(entry.learnedAt))\t\(Int(entry.confirmedAt))\t\(fixes)\n".utf8)
         }
         return out
     }
@@ -77,21 +79,21 @@ struct LearnedFixes: Equatable, Sendable {
     /// held is being re-learned one rejection at a time.
     mutating func remember(_ fix: Fix, for model: String, now: Double, lifetime: Double) {
         guard Self.storable(model), Self.storable(fix) else { return }
-        if let i = entries.firstIndex(where: { $0.model == model }), entries[i].learned + lifetime > now {
+        if let i = entries.firstIndex(where: { $0.model == model }), entries[i].learnedAt + lifetime > now {
             if !entries[i].fixes.contains(fix), entries[i].fixes.count < Self.maxFixesPerModel { entries[i].fixes.append(fix) }
-            entries[i].confirmed = now
+            entries[i].confirmedAt = now
         } else {
             entries.removeAll { $0.model == model }
-            entries.append(Entry(model: model, fixes: [fix], learned: now, confirmed: now))
+            entries.append(Entry(model: model, fixes: [fix], learnedAt: now, confirmedAt: now))
         }
         prune(now: now, lifetime: lifetime)
     }
 
     /// Without expired entries, and without the least recently confirmed beyond the bound.
     mutating func prune(now: Double, lifetime: Double) {
-        entries.removeAll { $0.learned + lifetime <= now }
+        entries.removeAll { $0.learnedAt + lifetime <= now }
         if entries.count > Self.maxEntries {
-            let kept = entries.sorted { $0.confirmed > $1.confirmed }.prefix(Self.maxEntries).map(\.model)
+            let kept = entries.sorted { $0.confirmedAt > $1.confirmedAt }.prefix(Self.maxEntries).map(\.model)
             let keep = Set(kept)
             entries.removeAll { !keep.contains($0.model) }
         }
@@ -117,7 +119,7 @@ struct LearnedFixes: Equatable, Sendable {
         let fixes = fields[3].split(separator: space).compactMap { Fix(String(decoding: $0, as: UTF8.self)) }
             .filter { Learning.canLearn($0) && storable($0) }
         guard !fixes.isEmpty else { return nil }
-        return Entry(model: model, fixes: Array(fixes.prefix(maxFixesPerModel)), learned: learned, confirmed: confirmed)
+        return Entry(model: model, fixes: Array(fixes.prefix(maxFixesPerModel)), learnedAt: learned, confirmedAt: confirmed)
     }
 
     /// A time this program could have written: seconds since the epoch, not before it, and not

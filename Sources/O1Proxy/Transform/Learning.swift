@@ -14,10 +14,13 @@ enum Learning {
         guard status == 400 || status == 404, let error = try? JSON(parsing: body)["error"] else { return nil }
         let param = error["param"]?.string
         let code = error["code"]?.string
+        // "The 'stream_options' parameter is only allowed when 'stream' is enabled." comes with
+        // no code at all, and is fixed like the others: drop what the upstream named.
+        let fixable = code.map(fixableCodes.contains) ?? false || param == "stream_options"
         let fix: Fix?
         if api == .chat, servedOnlyByResponses(status: status, param: param, code: code, message: error["message"]?.string ?? "") {
             fix = .useResponses
-        } else if status == 400, let param, code.map(fixableCodes.contains) ?? false || param == "stream_options" {
+        } else if status == 400, let param, fixable {
             fix = repair(param, in: sent)
         } else {
             fix = nil

@@ -8,11 +8,11 @@ struct ModelRule: Equatable, Sendable {
     var fixes: [Fix]
     /// Seconds the exchange may take, for models that think for many minutes; it only ever
     /// raises `O1_PROXY_DEADLINE_SECONDS`.
-    var deadline: Double?
+    var deadline: Duration?
     /// Reasoning summaries for this model, overriding `O1_PROXY_REASONING_SUMMARY`.
     var summary: ReasoningSummary?
 
-    init(patterns: [String], fixes: [Fix], deadline: Double? = nil, summary: ReasoningSummary? = nil) {
+    init(patterns: [String], fixes: [Fix], deadline: Duration? = nil, summary: ReasoningSummary? = nil) {
         self.patterns = patterns
         self.fixes = fixes
         self.deadline = deadline
@@ -54,7 +54,7 @@ struct RuleBook: Equatable, Sendable {
             patterns: ["o1-pro", "o1-pro-*", "o3-pro", "o3-pro-*", "gpt-5-pro", "gpt-5-pro-*", "gpt-5.*-pro", "gpt-5.*-pro-*",
                        "o3-deep-research", "o3-deep-research-*", "o4-mini-deep-research", "o4-mini-deep-research-*"],
             fixes: [.useResponses] + sampling.map(Fix.drop),
-            deadline: 3600),
+            deadline: .seconds(3600)),
         ModelRule(
             patterns: ["codex-mini-latest", "*-codex", "*-codex-*"],
             fixes: [.useResponses] + sampling.map(Fix.drop)),
@@ -117,12 +117,12 @@ struct RuleBook: Equatable, Sendable {
                 }
                 fixes += keys.map(Fix.drop)
             }
-            var deadline: Double?
+            var deadline: Duration?
             if let value = object["deadline"] {
                 guard case .number(let text) = value, let seconds = Double(text), seconds >= 1, seconds <= 604_800 else {
                     throw ConfigError("rules[\(i)].deadline must be a number of seconds from 1 to 604800")
                 }
-                deadline = seconds
+                deadline = .seconds(seconds)
             }
             var summary: ReasoningSummary?
             if let value = object["summary"] {
@@ -158,7 +158,9 @@ extension ModelRule {
         if !drops.isEmpty { entry["drop"] = .array(drops) }
         let renames = fixes.compactMap { if case .rename(let from, let to) = $0 { (key: from, value: JSON.string(to)) } else { nil } }
         if !renames.isEmpty { entry["rename"] = .object(JSONObject(renames)) }
-        if let deadline { entry["deadline"] = .number(deadline == deadline.rounded() ? String(Int(deadline)) : String(deadline)) }
+        if let seconds = deadline?.inSeconds {
+            entry["deadline"] = .number(seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds))
+        }
         if let summary { entry["summary"] = .string(summary.rawValue) }
         return entry
     }

@@ -8,8 +8,6 @@ struct Plan {
     private(set) var fixes: [Fix]
     /// Fixes from earlier exchanges, applied before the first call.
     let remembered: [Fix]
-    /// Fixes learned from this exchange's rejections, in order.
-    private(set) var learned: [Fix] = []
     let summary: ReasoningSummary
 
     init(request: ChatRequest, rule: ModelRule?, remembered: [Fix], summary: ReasoningSummary) {
@@ -35,7 +33,6 @@ struct Plan {
             return nil
         }
         fixes.append(fix)
-        learned.append(fix)
         return fix
     }
 }

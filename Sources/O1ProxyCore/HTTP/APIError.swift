@@ -43,8 +43,8 @@ extension APIError {
         APIError(status: 502, message: message, type: "upstream_error", code: code)
     }
 
-    package static func upstreamTimeout(after seconds: Double) -> APIError {
-        APIError(status: 504, message: "The upstream did not answer within \(Int(seconds)) s.", type: "upstream_error",
+    package static func upstreamTimeout(after allowed: Duration) -> APIError {
+        APIError(status: 504, message: "The upstream did not answer within \(Int(allowed.inSeconds)) s.", type: "upstream_error",
                  code: "upstream_timeout", headers: [("x-should-retry", "false")])
     }
 }

@@ -26,3 +26,11 @@ package enum WallClock {
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }
+
+extension Duration {
+    /// The duration in seconds, for the APIs that count in them (URLSession, the wall clock).
+    package var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

@@ -19,6 +19,8 @@ enum ChatCompletions {
             if body["stream"] == .bool(true) { body["stream"] = nil }
             body["stream_options"] = nil
         }
+        // Again: a fix learned against what the proxy itself added (`drop:stream_options`) must
+        // win over adding it.
         return fixes.applied(to: body)
     }
 }

@@ -8,7 +8,7 @@ extension Responses {
     /// finish chunk with the real `finish_reason`, the usage chunk when the client asked for
     /// it, and the proxy's own `data: [DONE]`. A failed response or an `error` event becomes an
     /// error event instead.
-    struct StreamTranslator: O1Proxy.StreamTranslator {
+    struct StreamBridge: StreamTranslator {
         let includeUsage: Bool
         private var splitter = EventSplitter()
         private(set) var ending: StreamEnding?

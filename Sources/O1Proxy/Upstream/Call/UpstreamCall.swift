@@ -14,7 +14,7 @@ struct UpstreamCall {
     /// Builds the request for `pathAndQuery` (what follows `/v1` on the proxy) with the client's
     /// end-to-end headers, and starts it; what happens to it arrives in `mailbox`.
     init(config: Config, method: String, pathAndQuery: String, clientHeaders: HTTPFields, body: [UInt8],
-         deadline seconds: Double, mailbox: Mailbox) {
+         deadline allowed: Duration, mailbox: Mailbox) {
         let base = config.upstream.baseURL
         var request = URLRequest(url: URL(string: base.absoluteString + pathAndQuery) ?? base)
         request.httpMethod = method
@@ -35,7 +35,7 @@ struct UpstreamCall {
         // URLSession's idle timeout, truncated to whole seconds, would race the exchange's own
         // deadline and turn its 504 (which SDKs do not retry) into a 502 (which they do): it is
         // set past the deadline, so the exchange's clock always decides.
-        request.timeoutInterval = seconds + 60
+        request.timeoutInterval = allowed.inSeconds + 60
         task = UpstreamSession.shared.start(request, reporting: mailbox)
     }
 

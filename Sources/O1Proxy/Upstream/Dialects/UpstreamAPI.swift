@@ -36,7 +36,7 @@ enum UpstreamAPI: String, Sendable {
     func translator(for request: ChatRequest) -> any StreamTranslator {
         switch self {
         case .chat: ChatCompletions.StreamRelay(includeUsage: request.includeUsage)
-        case .responses: Responses.StreamTranslator(includeUsage: request.includeUsage)
+        case .responses: Responses.StreamBridge(includeUsage: request.includeUsage)
         }
     }
 }
