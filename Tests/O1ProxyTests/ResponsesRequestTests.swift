@@ -15,7 +15,7 @@ struct ParameterRow: CustomTestStringConvertible, Sendable {
 }
 
 @Suite struct ResponsesRequestTests {
-    /// Each chat parameter as the README's mapping table states it.
+    /// Each chat parameter as docs/requests.md's mapping table states it.
     static let parameters: [ParameterRow] = [
         ParameterRow(chat: #""max_tokens":100"#, responses: #""max_output_tokens":100"#),
         ParameterRow(chat: #""max_completion_tokens":2000"#, responses: #""max_output_tokens":2000"#),

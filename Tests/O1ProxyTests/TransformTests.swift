@@ -147,7 +147,7 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
         #expect(!noUsage.includeUsage)
     }
 
-    // MARK: built-in rules, as the README's table states them
+    // MARK: built-in rules, as docs/requests.md's table states them
 
     /// One row of the rule table: the models it covers and what the proxy does to their requests.
     struct RuleRow: CustomTestStringConvertible, Sendable {

@@ -2,7 +2,7 @@ import Foundation
 @testable import O1ProxyCore
 @testable import O1ProxyUsage
 
-/// Log lines written here from the contract (README, Logs), not by the proxy's own code: the
+/// Log lines written here from the contract (docs/operations.md, Logs), not by the proxy's own code: the
 /// report must read what any version of the proxy wrote, including older ones.
 enum Fixture {
     /// A logfmt line: values with spaces, quotes, `=` or nothing at all are quoted, with

@@ -38,7 +38,7 @@ struct RuleBook: Equatable, Sendable {
         rules.first { $0.matches(model) }
     }
 
-    /// What each family is confirmed to reject (the README's table says where each fact comes
+    /// What each family is confirmed to reject (docs/requests.md's table says where each fact comes
     /// from). What depends on the account (streaming and
     /// summaries for unverified organizations) or is unconfirmed is left to learning. Order
     /// matters: the Responses-only pro and codex models come before the `gpt-5` families they
