@@ -41,6 +41,23 @@ def build(root: str, work: str, skip: bool) -> dict[str, str]:
     return bins
 
 
+def build_against(root: str, rev: str) -> str:
+    """o1-proxy as commit `rev` built it (static stdlib, release), from a worktree of its own:
+    the reference `--against` measures this tree's latency next to, in the same run."""
+    work = os.path.join(root, ".build-bench-against")
+    src = os.path.join(work, "src")
+    commit = subprocess.run(["git", "rev-parse", "--verify", rev + "^{commit}"], cwd=root, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    if os.path.isdir(src):
+        subprocess.run(["git", "-C", src, "checkout", "-q", "--detach", commit], check=True)
+    else:
+        subprocess.run(["git", "worktree", "add", "-q", "--detach", src, commit], cwd=root, check=True)
+    cmd = ["swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", os.path.join(work, "build")]
+    print("$ (" + commit[:12] + ") " + " ".join(cmd), file=sys.stderr, flush=True)
+    subprocess.run(cmd, check=True, cwd=src, stdout=subprocess.DEVNULL)
+    return os.path.join(work, "build", "release", "o1-proxy")
+
+
 def facts(root: str, path: str) -> dict:
     out = subprocess.run(["ldd", path], capture_output=True, text=True).stdout
     libs = [line.split()[0] for line in out.splitlines() if line.strip()]

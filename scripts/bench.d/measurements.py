@@ -41,6 +41,7 @@ class Bench:
     direct: Direct
     proxies: dict[str, Activated]  # by flavour
     floors: dict[str, Activated]
+    against: Activated | None = None  # --against REV: that commit's static build
 
     def count(self, quick: int, full: int) -> int:
         return quick if self.args.quick else full
@@ -68,6 +69,8 @@ def latency(b: Bench) -> dict:
     body = chat_body("o1-mini")
     targets = {"direct": b.direct, **{f"floor-{f}": b.floors[f] for f in FLAVOURS},
                **{f"proxy-{f}": b.proxies[f] for f in FLAVOURS}}
+    if b.against:
+        targets["against-static"] = b.against
     return sequential(targets, lambda t: request_bytes(t.port, body), b.args.requests, 4)
 
 

@@ -73,6 +73,12 @@ RATIOS = [
         lambda R, f: ratio(added(R, f"proxy-{f}"), R["startup"][f"floor-{f}"]["wall_p50_ms"]), "startup"),
     Row("added latency p99 / floor (floor-{f} under socket-activate)",
         lambda R, f: ratio(added(R, f"proxy-{f}", "p99"), added(R, f"floor-{f}")), "latency"),
+    Row("added latency p50, this tree / --against REV (static)",
+        lambda R, f: ratio(added(R, "proxy-static"), added(R, "against-static")) if "against-static" in R["latency"] else None,
+        "latency", per_flavour=False),
+    Row("CPU per exchange, this tree / --against REV (static)",
+        lambda R, f: ratio(R["latency"]["proxy-static"]["cpu_per_exchange_ms"], R["latency"]["against-static"]["cpu_per_exchange_ms"])
+        if "against-static" in R["latency"] else None, "latency", per_flavour=False),
     Row("CPU per exchange proxy-{f} / floor-{f}",
         lambda R, f: ratio(R["latency"][f"proxy-{f}"]["cpu_per_exchange_ms"],
                            R["latency"][f"floor-{f}"]["cpu_per_exchange_ms"]), "latency"),
