@@ -73,7 +73,7 @@ def usage_report(ctx: Context) -> Verdict:
     except (ValueError, KeyError):
         rows = {}
     v.expect(report.returncode == 0 and rows.get("o1-mini", {}).get("exchanges", 0) >= 1,
-             f"o1-proxy usage: exit {report.returncode}, rows {sorted(rows)} {report.stderr[-300:]}")
+             f"o1-proxy usage: exit {report.returncode}, rows {sorted(map(str, rows))} {report.stderr[-300:]}")
     v.expect(denied.returncode != 0 and "systemd-journal" in denied.stderr,
              f"as nobody: exit {denied.returncode} {denied.stderr[-300:]!r}")
     v.detail = f"{rows.get('o1-mini', {}).get('exchanges')} o1-mini exchanges in the last hour"
