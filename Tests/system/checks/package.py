@@ -302,3 +302,19 @@ def port_taken(ctx: Context) -> Verdict:
     v.expect(f"o1-proxy listens on 127.0.0.1:{http.PORT} (o1-proxy.socket)." in out,
              f"installed again with the port free, it does not say it listens: {out[-500:]!r}")
     return v
+
+
+def docs(ctx: Context) -> Verdict:
+    """What the package says of itself: the man page puts the state in /var/lib/o1-proxy (no
+    DynamicUser=, no /var/lib/private any more), and the copyright file licenses it MIT."""
+    ct = ctx.ct
+    page = ct.run("sh", "-c", "zcat /usr/share/man/man8/o1-proxy.8.gz").stdout
+    copyright_ = ct.read("/usr/share/doc/o1-proxy/copyright") or ""
+    v = Verdict()
+    v.expect("/var/lib/o1-proxy" in page and "--state" in page.replace("\\-", "-"),
+             "the man page does not say /var/lib/o1-proxy for --state")
+    for stale in ("/var/lib/private", "DynamicUser"):
+        v.expect(stale not in page, f"the man page still says {stale}")
+    v.expect("\nLicense: MIT\n" in copyright_ and "Permission is hereby granted" in copyright_,
+             f"the copyright file: {copyright_[:300]!r}")
+    return v
