@@ -5,11 +5,12 @@ each on a new connection, and says how each went.
 Usage: python3 load_client.py < PLAN.json > RESULTS.json
 PLAN:    {"port": 4567, "timeout": seconds per exchange,
           "phases": [{"name": "...", "concurrent": false, "exchanges": [EXCHANGE, ...]}, ...]}
-EXCHANGE: {"id": "...", "body": {chat completion request}, "expect": "the answer's text"}
+EXCHANGE: {"id": "...", "body": {chat completion request}, "expect": "the answer's text",
+           "source_port": the client's port, which names the exchange in the journal}
 A sequential phase makes its exchanges one after the other, in order; a concurrent one starts
 them all at once (every connection opened before any request is sent), a burst.
-RESULTS: [{"id", "phase", "port" (the client's, which names the exchange in the journal),
-           "status" (0: no HTTP answer), "problem" (null when the exchange went right)}, ...]
+RESULTS: [{"id", "phase", "port" (the client's), "status" (0: no HTTP answer),
+           "problem" (null when the exchange went right)}, ...]
 in the plan's order. Right: 200 and, for a stream, text/event-stream whose content deltas are
 the expected text and whose last event is data: [DONE]; else the JSON answer's message text.
 """
@@ -53,7 +54,11 @@ def judge(stream: bool, status: int, content_type: str, body: bytes, expect: str
 class Exchange:
     def __init__(self, plan: dict, phase: str, port: int, timeout: float):
         self.plan, self.phase = plan, phase
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        # A port of its own, not the kernel's pick: on loopback the kernel reuses a client
+        # port whose connection is in TIME_WAIT (tcp_tw_reuse=2), and two exchanges of one
+        # run would then share O1_PEER in the journal.
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout,
+                                               source_address=("127.0.0.1", plan["source_port"]))
         self.local_port = 0
         self.status = 0
         self.problem: str | None = "not made"
