@@ -105,9 +105,10 @@ def journal_entries(ctx: Context) -> Verdict:
     it, which happens under load."""
     ct = ctx.ct
     models = ("o1-mini", "o1-mini", "gpt-4o")
+    since = time.time()
     ports = [http.chat(ct, model, f"journal {i}", stream=i == 1).client_port
              for i, model in enumerate(models)]
-    logged = journal.of_exchanges(ct, ports)
+    logged = journal.of_exchanges(ct, ports, "--since", f"@{since:.6f}")
     v = Verdict()
     for model, port in zip(models, ports):
         es = logged[port]

@@ -4,6 +4,7 @@ the journal (issue 12): both through the installed units, under systemd."""
 from __future__ import annotations
 
 import json
+import time
 
 from systest import http, journal, world
 
@@ -36,6 +37,7 @@ def remembered(ctx: Context) -> Verdict:
     ct = ctx.ct
     v = Verdict()
     reset = ["curl", "-sS", "-X", "POST", f"http://127.0.0.1:{world.UPSTREAM_PORT}/_fake/reset"]
+    since = time.time()
     try:
         ct.check(*reset)
         first, status1 = _exchange(ctx)
@@ -43,7 +45,7 @@ def remembered(ctx: Context) -> Verdict:
         ct.check(*reset)
         second, status2 = _exchange(ctx)
         calls2 = _upstream_calls(ctx)
-        logged = journal.of_exchanges(ct, [first, second])
+        logged = journal.of_exchanges(ct, [first, second], "--since", f"@{since:.6f}")
         entry = {p: next((e for e in es if e.get("_TRANSPORT") == "journal"), {}) for p, es in logged.items()}
         learned = set(str(entry[first].get("O1_LEARNED", "")).split())
         mode = ct.run("stat", "-c", "%a %U", STATE).stdout.strip()

@@ -1,7 +1,10 @@
 """The container's journal, read per exchange: the client's port names an exchange both in the
 proxy's entry (O1_PEER=127.0.0.1:PORT) and in its instance's unit (o1-proxy@N-...-127.0.0.1:PORT),
 so a check finds its own entries whatever else is in the journal. (Reading after a cursor taken
-before the exchanges missed the first of them in most runs under load.)"""
+before the exchanges missed the first of them in most runs under load.) A port names one
+exchange only for a while: the kernel hands a client port out again, sometimes within seconds
+(seen in the HTTPS load check), so a check that counts entries per port reads those since it
+began (--since @SECONDS)."""
 
 from __future__ import annotations
 
