@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 from .log import log
@@ -25,6 +26,9 @@ HOST_SUITE = "bookworm"         # what this machine runs, to find its mirror
 # network to fetch it from.
 PACKAGES = "systemd,systemd-sysv,dbus,curl,python3,make,ca-certificates"
 SCRIPTS = Path("/usr/share/debootstrap/scripts")
+# Releases whose packages change from day to day: their cached root is built again after a week.
+MOVING = ("forky", "testing", "sid", "unstable")
+MOVING_MAX_AGE = 7 * 86400
 
 
 def suite() -> str:
@@ -68,21 +72,28 @@ def debian_mirror() -> str:
 
 
 def ensure(root: Path, suite_: str | None = None):
-    """The cached root of suite_ (default: suite()), built first if it is missing or was built
-    with other packages.
+    """The cached root of suite_ (default: suite()), built first if it is missing, was built
+    with other packages, or is a week old and of a release that is still moving (Debian
+    testing: what it tests is the release as it is now, not as it was when first cached).
 
     Returns the open lock file, held shared: keep it for as long as a container runs from the
     root, so that no other run rebuilds it underneath (a rebuild waits for the exclusive lock).
     """
     suite_ = suite_ or suite()
     stamp = root / ".o1-proxy-root"
+
+    def current() -> bool:
+        if not (stamp.is_file() and stamp.read_text().strip() == _stamp(suite_)):
+            return False
+        return suite_ not in MOVING or time.time() - stamp.stat().st_mtime < MOVING_MAX_AGE
+
     lock = open(root.with_name(root.name + ".lock"), "w")
     while True:
         fcntl.flock(lock, fcntl.LOCK_SH)
-        if stamp.is_file() and stamp.read_text().strip() == _stamp(suite_):
+        if current():
             return lock
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (stamp.is_file() and stamp.read_text().strip() == _stamp(suite_)):
+        if not current():
             build(root, suite_)
 
 
