@@ -108,7 +108,7 @@ def crash_visible(ctx: Context) -> Verdict:
     v.expect(bool(abnormal), "journal.abnormal_ends found nothing: the load check could not see "
              "a crash either")
     v.expect(not left, f"still loaded: {left}")
-    # Issue 18 also wants `o1-proxy usage` to count such an instance as a failed exchange, with
-    # its reason, from PID 1's entries. When it does, assert it here: `o1-proxy usage --json
-    # --since @{since}` lists one failed exchange for this instance.
+    # TODO(issue 18, o1-proxy usage): the usage report is to count such an instance as a failed
+    # exchange, with its reason, from PID 1's entries. When it does, assert here that
+    # `o1-proxy usage --json` over this check's time lists one failed exchange for this unit.
     return v

@@ -29,9 +29,11 @@ SOURCE_PORTS = 20000
 
 @dataclass(frozen=True)
 class Kind:
+    """A kind of exchange. model "{learn}" is a name of its own per exchange, which the fake's
+    o9-future-* matches and no built-in rule knows: each such exchange learns its fixes."""
     name: str
-    model: str             # "{learn}": a name of its own per exchange, which the fake's o9-future-*
-    stream: bool           # matches and no built-in rule knows: each such exchange learns
+    model: str
+    stream: bool
     api: str               # O1_API in its journal entry
     stream_mode: str       # O1_STREAM
     fields: tuple = ()     # more of the request body
@@ -137,7 +139,8 @@ def https_load(ctx: Context) -> Verdict:
             wrong.append(f"{ports[port]} ({kind.name}): nothing learned: {e.get('MESSAGE')}")
     v.expect(not wrong, f"journal: {wrong[:6]}")
     learners = sorted(m for kind, m in kinds.values() if kind.learns)
-    forgotten = [m for m in learners if f"{m}\t" not in learned_after]
+    kept = {line.partition("\t")[0] for line in learned_after.splitlines()}
+    forgotten = [m for m in learners if m not in kept]
     v.expect(not forgotten, f"{len(forgotten)} of {len(learners)} learned models not in "
              f"{LEARNED}: {forgotten[:4]}")
     abnormal = journal.abnormal_ends(ct, since)
