@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 from systest import http, journal, units, world
 
@@ -104,9 +105,10 @@ def journal_entries(ctx: Context) -> Verdict:
     it, which happens under load."""
     ct = ctx.ct
     models = ("o1-mini", "o1-mini", "gpt-4o")
+    since = time.time()
     ports = [http.chat(ct, model, f"journal {i}", stream=i == 1).client_port
              for i, model in enumerate(models)]
-    logged = journal.of_exchanges(ct, ports)
+    logged = journal.of_exchanges(ct, ports, "--since", f"@{since:.6f}")
     v = Verdict()
     for model, port in zip(models, ports):
         es = logged[port]
@@ -143,4 +145,36 @@ def idle(ctx: Context) -> Verdict:
     v = Verdict()
     v.expect(not left_units and not pids and connections == "0",
              f"units={left_units} pids={pids} NConnections={connections}")
+    return v
+
+
+def missing_key(ctx: Context) -> Verdict:
+    """Without the key file, systemd hands the instance SetCredential='s stand-in and the proxy
+    answers a client that brings no key of its own with an OpenAI-shaped 500 naming the file
+    to create, and logs the exchange under its identifier (once: every connection was reset,
+    status=243/CREDENTIALS, nothing under o1-proxy). The key is put back after."""
+    ct = ctx.ct
+    path = f"{ctx.installed.conf_dir}/openai-api-key"
+    since = time.time()
+    ct.check("rm", path)
+    try:
+        r = http.chat(ct, "o1-mini", "no key")
+    finally:
+        ct.write(path, ctx.material.key, "0600")
+    logged = journal.of_exchanges(ct, [r.client_port], "--since", f"@{since:.6f}")
+    entry = next((e for e in logged[r.client_port] if e.get("_TRANSPORT") == "journal"), {})
+    try:
+        error = json.loads(r.body)["error"]
+    except (ValueError, KeyError, TypeError):
+        error = {}
+    abnormal = journal.abnormal_ends(ct, since)
+    after = http.chat(ct, "o1-mini", f"key back {ctx.material.nonce}").answer()
+    v = Verdict(detail=f"{r.status}: {error.get('message', '')[:120]!r}")
+    v.expect(r.status == 500 and error.get("type") == "server_error"
+             and error.get("code") == "missing_api_key" and path in error.get("message", ""),
+             f"status {r.status} {r.body[:300]!r}")
+    v.expect(entry.get("O1_STATUS") == "500",
+             f"journal under o1-proxy: {entry.get('MESSAGE')!r} O1_STATUS={entry.get('O1_STATUS')}")
+    v.expect(not abnormal, f"instances ended abnormally: {abnormal[:3]}")
+    v.expect(after == f"echo: key back {ctx.material.nonce}", f"with the key back: {after!r}")
     return v

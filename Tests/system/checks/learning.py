@@ -4,10 +4,12 @@ the journal (issue 12): both through the installed units, under systemd."""
 from __future__ import annotations
 
 import json
+import time
 
 from systest import http, journal, world
 
 from . import Context, Verdict
+from .exchange import with_settings
 
 STATE = "/var/lib/o1-proxy/learned.tsv"
 # o9-future: a model no built-in rule knows, which refuses the system role, max_tokens and
@@ -35,6 +37,7 @@ def remembered(ctx: Context) -> Verdict:
     ct = ctx.ct
     v = Verdict()
     reset = ["curl", "-sS", "-X", "POST", f"http://127.0.0.1:{world.UPSTREAM_PORT}/_fake/reset"]
+    since = time.time()
     try:
         ct.check(*reset)
         first, status1 = _exchange(ctx)
@@ -42,7 +45,7 @@ def remembered(ctx: Context) -> Verdict:
         ct.check(*reset)
         second, status2 = _exchange(ctx)
         calls2 = _upstream_calls(ctx)
-        logged = journal.of_exchanges(ct, [first, second])
+        logged = journal.of_exchanges(ct, [first, second], "--since", f"@{since:.6f}")
         entry = {p: next((e for e in es if e.get("_TRANSPORT") == "journal"), {}) for p, es in logged.items()}
         learned = set(str(entry[first].get("O1_LEARNED", "")).split())
         mode = ct.run("stat", "-c", "%a %U", STATE).stdout.strip()
@@ -73,8 +76,47 @@ def usage_report(ctx: Context) -> Verdict:
     except (ValueError, KeyError):
         rows = {}
     v.expect(report.returncode == 0 and rows.get("o1-mini", {}).get("exchanges", 0) >= 1,
-             f"o1-proxy usage: exit {report.returncode}, rows {sorted(rows)} {report.stderr[-300:]}")
+             f"o1-proxy usage: exit {report.returncode}, rows {sorted(map(str, rows))} {report.stderr[-300:]}")
     v.expect(denied.returncode != 0 and "systemd-journal" in denied.stderr,
              f"as nobody: exit {denied.returncode} {denied.stderr[-300:]!r}")
     v.detail = f"{rows.get('o1-mini', {}).get('exchanges')} o1-mini exchanges in the last hour"
+    return v
+
+
+def rules_installed(ctx: Context) -> Verdict:
+    """`o1-proxy rules` run as root with no arguments shows what the installed service uses (it
+    asks systemd): the model an exchange just learned a fix for, from the service's
+    /var/lib/o1-proxy/learned.tsv, and the rules file the env file names (O1_PROXY_RULES)."""
+    ct, conf, binary = ctx.ct, ctx.installed.conf_dir, ctx.installed.binary
+    model = f"o9-future-rules-{ctx.material.nonce}"
+    rules = {"rules": [{"match": [f"gpt-4o-rules-{ctx.material.nonce}"], "drop": ["top_p"]}]}
+    v = Verdict()
+    before = ct.read(STATE)
+    try:
+        r = http.chat(ct, model, "learn for rules", fields={"max_tokens": 50})
+        v.expect(r.status == 200, f"the learning exchange: {r.answer()}")
+        plain = ct.run(binary, "rules")
+        with ct.file(f"{conf}/rules.json", json.dumps(rules), "0640"), \
+                with_settings(ctx, f"OPENAI_BASE_URL={world.BASE_URL}\n"
+                                   f"O1_PROXY_RULES={conf}/rules.json\n"):
+            ct.check("chgrp", "o1-proxy", f"{conf}/rules.json")
+            with_file = ct.run(binary, "rules")
+    finally:
+        if before is None:
+            ct.run("rm", "-f", STATE)
+        else:
+            ct.write(STATE, before, "0600")
+            ct.check("chown", "o1-proxy:o1-proxy", STATE)
+    for name, out in (("rules", plain), ("rules with O1_PROXY_RULES", with_file)):
+        text = out.stdout
+        v.expect(out.returncode == 0, f"{name}: exit {out.returncode} {out.stderr[-300:]!r}")
+        v.expect(text.startswith("# As the installed service (o1-proxy@.service) runs:"),
+                 f"{name} does not say it shows the installed service: {text[:200]!r}")
+        v.expect(STATE in text and f'{{"match":["{model}"]' in text,
+                 f"{name} does not list {model} from {STATE}: {text[-600:]!r}")
+    v.expect(f"# From {conf}/rules.json:" in with_file.stdout
+             and json.dumps(rules["rules"][0], separators=(",", ":")) in with_file.stdout,
+             f"rules does not show {conf}/rules.json: {with_file.stdout[:600]!r}")
+    v.expect("rules.json" not in plain.stdout, "without O1_PROXY_RULES it names a rules file")
+    v.detail = f"lists {model} and {conf}/rules.json"
     return v

@@ -230,3 +230,91 @@ def _wait_for(ready, seconds: float) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"the clients made no exchanges for {seconds}s")
         time.sleep(0.05)
+
+
+# Holds 127.0.0.1:PORT, as another program would, until stdin closes. SO_REUSEADDR as systemd
+# sets it: the earlier checks' connections leave the port in TIME_WAIT.
+SQUATTER = """
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+print("listening", flush=True)
+sys.stdin.read()
+"""
+MOVED_PORT = 4568
+DROP_IN = "/etc/systemd/system/o1-proxy.socket.d/override.conf"   # what systemctl edit writes
+
+
+def port_taken(ctx: Context) -> Verdict:
+    """apt install with 127.0.0.1:4567 held by another program: the install succeeds (the
+    administrator is to move the port), apt's output says what systemd said ("Address already
+    in use") and how to move the port with a drop-in, and not that o1-proxy listens;
+    deb-systemd-invoke's "Could not execute systemctl" is not shown. The drop-in it describes
+    then works. Purged first; purged, installed and configured again after."""
+    ct, inst = ctx.ct, ctx.installed
+    v = Verdict()
+    squatter = None
+    try:
+        install.apt(ct, "purge", install.PACKAGE)
+        squatter = subprocess.Popen(ct.command("python3", "-c", SQUATTER, str(http.PORT)),
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if squatter.stdout.readline().strip() != "listening":
+            raise AssertionError(f"could not hold 127.0.0.1:{http.PORT}")
+        r = ct.run("env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-y", "-q",
+                   "-o", "Dpkg::Use-Pty=0", "install", ctx.deb_inside, timeout=300)
+        said = r.stdout + r.stderr
+        status = ct.run("dpkg-query", "-W", "-f", "${db:Status-Abbrev}", install.PACKAGE).stdout
+        state = ct.run("systemctl", "is-active", "o1-proxy.socket").stdout.strip()
+        v.detail = "; ".join(line.strip() for line in said.splitlines()
+                             if "Address already in use" in line)[:200]
+        v.expect(r.returncode == 0 and status.strip() == "ii",
+                 f"apt install: exit {r.returncode}, dpkg says {status!r}: {said[-600:]!r}")
+        v.expect(state == "failed", f"o1-proxy.socket is {state!r}, want failed")
+        for what in (f"could not listen on 127.0.0.1:{http.PORT}", "Address already in use",
+                     "systemctl edit o1-proxy.socket", "[Socket]\n  ListenStream=\n"
+                     "  ListenStream=127.0.0.1:PORT", "systemctl restart o1-proxy.socket",
+                     f"{inst.conf_dir}/openai-api-key"):
+            v.expect(what in said, f"apt's output does not say {what!r}: {said[-900:]!r}")
+        for wrong in ("listens on", "Could not execute systemctl"):
+            v.expect(wrong not in said, f"apt's output says {wrong!r}: {said[-900:]!r}")
+
+        # The advice, followed: the drop-in, the restart, an exchange on the new port.
+        world.configure(ct, ctx.material, inst.conf_dir)
+        ct.write(DROP_IN, f"[Socket]\nListenStream=\nListenStream=127.0.0.1:{MOVED_PORT}\n")
+        ct.check("systemctl", "daemon-reload")
+        restart = ct.run("systemctl", "restart", "o1-proxy.socket")
+        got = http.chat(ct, "o1-mini", f"moved {ctx.material.nonce}", port=MOVED_PORT).answer()
+        v.expect(restart.returncode == 0 and got == f"echo: moved {ctx.material.nonce}",
+                 f"with the drop-in: restart exit {restart.returncode} "
+                 f"{restart.stderr.strip()!r}, then {got!r}")
+    finally:
+        if squatter:
+            squatter.stdin.close()
+            squatter.wait(30)
+        ct.run("rm", "-rf", DROP_IN.rpartition("/")[0])
+        ct.run("systemctl", "daemon-reload")
+        install.apt(ct, "purge", install.PACKAGE)
+        ctx.installed = install.deb_install(ct, ctx.deb_inside)
+        world.configure(ct, ctx.material, ctx.installed.conf_dir)
+    out = ctx.installed.install_output
+    v.expect(f"o1-proxy listens on 127.0.0.1:{http.PORT} (o1-proxy.socket)." in out,
+             f"installed again with the port free, it does not say it listens: {out[-500:]!r}")
+    return v
+
+
+def docs(ctx: Context) -> Verdict:
+    """What the package says of itself: the man page puts the state in /var/lib/o1-proxy (no
+    DynamicUser=, no /var/lib/private any more), and the copyright file licenses it MIT."""
+    ct = ctx.ct
+    page = ct.run("sh", "-c", "zcat /usr/share/man/man8/o1-proxy.8.gz").stdout
+    copyright_ = ct.read("/usr/share/doc/o1-proxy/copyright") or ""
+    v = Verdict()
+    v.expect("/var/lib/o1-proxy" in page and "--state" in page.replace("\\-", "-"),
+             "the man page does not say /var/lib/o1-proxy for --state")
+    for stale in ("/var/lib/private", "DynamicUser"):
+        v.expect(stale not in page, f"the man page still says {stale}")
+    v.expect("\nLicense: MIT\n" in copyright_ and "Permission is hereby granted" in copyright_,
+             f"the copyright file: {copyright_[:300]!r}")
+    return v

@@ -3,11 +3,12 @@
 The package's ca-certificates hook (/etc/ca-certificates/update.d/o1-proxy) writes one root of
 the system's bundle to /var/cache/o1-proxy/ca-certificates.crt, and the unit has the proxy's
 libcurl read that in place of the bundle (O1_PROXY_CA_BUNDLE); OpenSSL finds every other root by
-hash in /etc/ssl/certs. The test CA is the HTTPS upstream's own certificate, added to the
+hash in /etc/ssl/certs. The test CA, which issued the HTTPS upstream's certificate, is added to the
 system's store by the world (world.trust_test_ca)."""
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 
 from systest import http, units, world
@@ -79,7 +80,7 @@ def lean(ctx: Context) -> Verdict:
     v.expect(got == f"echo: lean {ctx.material.nonce}", f"over TLS: {got!r}")
     with test_ca_untrusted(ctx):
         try:
-            ct.check("cp", "/systest/tls.crt", LEAN)
+            ct.check("cp", world.CA_CERT, LEAN)
             only_lean = over_tls(ctx, f"only in the lean file {ctx.material.nonce}").answer()
         finally:
             ct.check(HOOK)
@@ -88,15 +89,27 @@ def lean(ctx: Context) -> Verdict:
     return v
 
 
+def untrusted_said(r: http.Response) -> bool:
+    """The 502's message names the upstream's host and what libcurl said of its certificate."""
+    try:
+        message = json.loads(r.body)["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return world.TLS_HOST in message and "unable to get local issuer certificate" in message
+
+
 def same_roots(ctx: Context) -> Verdict:
     """A CA added with update-ca-certificates is trusted through the lean store (it is not in
-    the lean file: found by hash), and once removed again it is not."""
+    the lean file: found by hash), and once removed again it is not; the 502 then names the
+    host and libcurl's reason ("unable to get local issuer certificate")."""
     ct = ctx.ct
-    test_ca = certificates((ctx.material.rundir / "tls.crt").read_text())
+    test_ca = certificates((ctx.material.rundir / world.CA_CERT.rpartition("/")[2]).read_text())
     v = Verdict()
     with test_ca_untrusted(ctx):
         before = over_tls(ctx, "before it is added")
         v.expect(before.status == 502, f"before the CA is added: {before.answer()!r}, want 502")
+        v.expect(untrusted_said(before), "the 502 for an untrusted certificate does not name "
+                 f"{world.TLS_HOST} and libcurl's reason: {before.body[:400]!r}")
     added = over_tls(ctx, f"added {ctx.material.nonce}").answer()
     lean_file = certificates(ct.read(LEAN))
     v.expect(added == f"echo: added {ctx.material.nonce}", f"with the CA added: {added!r}")
@@ -106,8 +119,9 @@ def same_roots(ctx: Context) -> Verdict:
     with test_ca_untrusted(ctx):
         removed = over_tls(ctx, "after it is removed")
         lean_after = certificates(ct.read(LEAN))
-        v.expect(removed.status == 502,
-                 f"with the CA removed again: {removed.answer()!r}, want 502")
+        v.expect(removed.status == 502 and untrusted_said(removed),
+                 f"with the CA removed again: {removed.answer()!r}, want 502 naming "
+                 f"{world.TLS_HOST} and libcurl's reason")
         v.expect(len(lean_after) == 1, f"after the removal {LEAN} holds {len(lean_after)}")
     return v
 
@@ -125,7 +139,7 @@ def fallback(ctx: Context) -> Verdict:
                      f"the hook with a root missing from the hashed directory: exit "
                      f"{hook.returncode} {hook.stderr.strip()!r}")
             v.expect(ct.run("test", "-e", LEAN).returncode != 0, f"{LEAN} is still there")
-            with unlinked(ctx, hashed_link(ctx, "/systest/tls.crt")):
+            with unlinked(ctx, hashed_link(ctx, world.CA_CERT)):
                 got = over_tls(ctx, f"whole bundle {ctx.material.nonce}").answer()
             v.expect(got == f"echo: whole bundle {ctx.material.nonce}",
                      f"over TLS, the test CA only in the bundle: {got!r}")

@@ -22,12 +22,13 @@ PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 class Container:
-    def __init__(self, root: Path, rundir: Path, binds: dict[str, str]):
-        """binds: host path -> path in the container, read-only."""
+    def __init__(self, root: Path, rundir: Path, binds: dict[str, str], tag: str = ""):
+        """binds: host path -> path in the container, read-only; tag: in the machine's name,
+        which must differ between containers of one process (their cgroups are named by it)."""
         self.root = root
         self.rundir = rundir
         self.binds = binds
-        self.name = f"o1sys-{os.getpid()}"
+        self.name = f"o1sys-{os.getpid()}" + (f"-{tag}" if tag else "")
         self.cgroups: list[Path] = []
         self.nspawn: subprocess.Popen | None = None
         self.pid = 0

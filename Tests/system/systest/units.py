@@ -19,6 +19,7 @@ from .container import Container
 
 HERE = Path(__file__).resolve().parents[1]
 VARIANTS = HERE / "units"              # Tests/system/units: controls and candidates
+SHIPPED_SOCKET = HERE.parents[1] / "systemd" / "o1-proxy.socket"
 DYNAMIC_UIDS = range(61184, 65520)     # systemd's range for DynamicUser=
 RUNTIME_UNITS = "/run/systemd/system"  # gone with the container
 
@@ -134,15 +135,39 @@ def variant_names() -> list[str]:
                    for p in VARIANTS.iterdir() if p.suffix in (".service", ".conf")})
 
 
+# What a variant's socket must share with the installed o1-proxy.socket (socket_text).
+SOCKET_PROPERTIES = "Accept,MaxConnections,NoDelay,TriggerLimitIntervalUSec,TriggerLimitBurst"
+
+
+def socket_text(port: int) -> str:
+    """The shipped o1-proxy.socket's [Socket] section on another port: a variant's socket is
+    the installed one's (Accept=, MaxConnections=, no trigger limit, NoDelay=), so that what
+    differs between variants is the service alone. With systemd's default trigger limit (200
+    starts in 2 s) a connection-rate run put a bare socket into the failed state for good."""
+    section, out = "", []
+    for line in SHIPPED_SOCKET.read_text().splitlines():
+        if line.startswith("["):
+            section = line
+        elif section == "[Socket]" and "=" in line and not line.startswith("#"):
+            key = line.partition("=")[0]
+            out.append(f"ListenStream=127.0.0.1:{port}" if key == "ListenStream" else line)
+    return "[Socket]\n" + "\n".join(dict.fromkeys(out)) + "\n"     # one ListenStream=
+
+
 @contextmanager
 def variant(ct: Container, name: str, text: str, port: int):
-    """NAME.socket on 127.0.0.1:port starting NAME@.service, for the duration."""
+    """NAME.socket on 127.0.0.1:port (socket_text) starting NAME@.service, for the duration."""
     service, socket = f"{RUNTIME_UNITS}/{name}@.service", f"{RUNTIME_UNITS}/{name}.socket"
     ct.write(service, text)
-    ct.write(socket, f"[Socket]\nListenStream=127.0.0.1:{port}\nAccept=yes\n")
+    ct.write(socket, socket_text(port))
     ct.check("systemctl", "daemon-reload")
     ct.check("systemctl", "start", f"{name}.socket")
     try:
+        as_shipped = [ct.run("systemctl", "show", "-p", SOCKET_PROPERTIES, unit).stdout
+                      for unit in (f"{name}.socket", "o1-proxy.socket")]
+        if as_shipped[0] != as_shipped[1]:
+            raise AssertionError(f"{name}.socket is not set up as o1-proxy.socket: "
+                                 f"{as_shipped[0].split()} against {as_shipped[1].split()}")
         yield port
     finally:
         ct.run("systemctl", "stop", f"{name}.socket")

@@ -23,7 +23,11 @@ from .container import Container
 UPSTREAM_PORT = 18089
 TLS_PORT = 18443
 TLS_HOST = "upstream.o1-proxy.test"      # in /etc/hosts
-TEST_CA = "/usr/local/share/ca-certificates/systest-ca.crt"   # its certificate is its own CA
+# The test CA, which issued the HTTPS upstream's certificate (a real upstream's chain: trusted
+# only through the CA, and untrusted it is "unable to get local issuer certificate"), as the
+# run's material has it (/systest) and as an administrator adds it to the system's store.
+CA_CERT = "/systest/test-ca.crt"
+TEST_CA = "/usr/local/share/ca-certificates/systest-ca.crt"
 DNS_HOST = "api.o1-proxy.test"           # only in DNS
 METADATA = "169.254.169.254:80"
 HOST_MARKER = "/tmp/o1-host-marker"
@@ -41,12 +45,26 @@ class Material:
 
 
 def make_material(rundir: Path) -> Material:
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                    "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
-                    f"/CN={TLS_HOST}", "-addext", f"subjectAltName=DNS:{TLS_HOST}",
-                    "-keyout", str(rundir / "tls.key"), "-out", str(rundir / "tls.crt")],
-                   check=True, capture_output=True)
-    os.chmod(rundir / "tls.key", 0o644)
+    """The key and nonce, and in rundir the test CA (test-ca.crt) and the upstream's
+    certificate it issued for TLS_HOST (upstream.crt, upstream.key)."""
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=rundir)
+
+    openssl("req", "-x509", *ec, "-days", "2", "-subj", "/CN=o1-proxy system test CA",
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            "-keyout", "test-ca.key", "-out", "test-ca.crt")
+    openssl("req", *ec, "-subj", f"/CN={TLS_HOST}", "-keyout", "upstream.key",
+            "-out", "upstream.csr")
+    (rundir / "upstream.ext").write_text(f"subjectAltName=DNS:{TLS_HOST}\n"
+                                         "basicConstraints=CA:FALSE\n"
+                                         "extendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "upstream.csr", "-CA", "test-ca.crt", "-CAkey",
+            "test-ca.key", "-CAcreateserial", "-days", "2", "-extfile", "upstream.ext",
+            "-out", "upstream.crt")
+    os.chmod(rundir / "upstream.key", 0o644)          # for the upstream, a unit in the container
     return Material(key="sk-systest-" + os.urandom(18).hex(), nonce=os.urandom(4).hex(),
                     rundir=rundir)
 
@@ -69,7 +87,7 @@ def prepare_host(ct: Container, material: Material) -> None:
     ct.check(*service, "--unit=fake-upstream", "python3", f"{TESTS}/upstream.py",
              str(UPSTREAM_PORT))
     ct.check(*service, "--unit=fake-upstream-tls", "python3", f"{TESTS}/upstream.py",
-             str(TLS_PORT), "/systest/tls.crt", "/systest/tls.key")
+             str(TLS_PORT), "/systest/upstream.crt", "/systest/upstream.key")
     ct.check(*service, "--unit=dns-stub", "python3", f"{TESTS}/dns_stub.py")
     ct.check(*service, "--unit=metadata", "python3", "-m", "http.server", "--bind", addr,
              "--directory", "/srv", METADATA.partition(":")[2])
@@ -90,7 +108,7 @@ def trust_test_ca(ct: Container, trusted: bool) -> None:
     does: a file in /usr/local/share/ca-certificates, then update-ca-certificates (which runs
     the hooks in /etc/ca-certificates/update.d, the package's among them)."""
     if trusted:
-        ct.check("install", "-m", "0644", "/systest/tls.crt", TEST_CA)
+        ct.check("install", "-m", "0644", CA_CERT, TEST_CA)
     else:
         ct.check("rm", "-f", TEST_CA)
     ct.check("update-ca-certificates", timeout=120)
