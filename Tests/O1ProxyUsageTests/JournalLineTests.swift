@@ -6,7 +6,8 @@ import Testing
     @Test func readsAnExchangeEntry() {
         #expect(parseLogLine(Fixture.journalExchange) == LoggedExchange(
             time: 1_795_596_779_123_456, model: "o3", status: 200, durationMS: 4000, upstreamMS: 3990, promptTokens: 1000,
-            cachedTokens: 800, completionTokens: 500, reasoningTokens: 450, learned: ["rename:max_tokens->max_completion_tokens"]))
+            cachedTokens: 800, completionTokens: 500, reasoningTokens: 450, learned: ["rename:max_tokens->max_completion_tokens"],
+            peer: "127.0.0.1:4242"))
     }
 
     @Test func anEntryWithoutStatusIsNoExchange() {

@@ -32,7 +32,7 @@ import Testing
     static let expected = LoggedExchange(
         model: "o3 \"quoted\" = \n\u{1}é", status: 200, durationMS: 4000, upstreamMS: 3990, promptTokens: 1000,
         cachedTokens: 800, completionTokens: 500, reasoningTokens: 450,
-        learned: ["drop:temperature", "rename:max_tokens->max_completion_tokens"], failed: true)
+        learned: ["drop:temperature", "rename:max_tokens->max_completion_tokens"], failed: true, peer: "127.0.0.1:40000")
 
     /// As `journalctl -o json` prints the entry, with journald's own stamp.
     @Test func theJournalEntryReadsBack() {

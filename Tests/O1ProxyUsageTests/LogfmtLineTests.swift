@@ -7,14 +7,15 @@ import Testing
         let exchange = parseLogLine(Fixture.newLine)
         #expect(exchange == LoggedExchange(
             time: 1_795_596_779_123_000, model: "o1-mini", status: 200, durationMS: 812, upstreamMS: 790, promptTokens: 12,
-            cachedTokens: 4, completionTokens: 230, reasoningTokens: 192, learned: ["drop:temperature", "stream:faked"]))
+            cachedTokens: 4, completionTokens: 230, reasoningTokens: 192, learned: ["drop:temperature", "stream:faked"],
+            peer: "127.0.0.1:51234"))
     }
 
     @Test func readsALineFromBeforeTimeApiAndCachedTokens() {
         let exchange = parseLogLine(Fixture.oldLine)
         #expect(exchange == LoggedExchange(
             model: "o1-mini", status: 200, durationMS: 812, upstreamMS: 790, promptTokens: 12, completionTokens: 230,
-            reasoningTokens: 192))
+            reasoningTokens: 192, peer: "127.0.0.1:51234"))
     }
 
     @Test func anErrorIsAFailureAndItsQuotedTextIsNotTakenForFields() {

@@ -16,12 +16,12 @@ import Testing
             o1-proxy usage of the journal since -7d: 3 exchanges, 2026-11-24 12:00 to 2026-11-25 12:00 (local time).
 
             How each model behaved
-            model      exchanges  4xx  5xx  gone  broken  rejected     p50     p95  upstream p50  upstream p95
-            --------------------------------------------------------------------------------------------------
-            o1-mini            2    0    0     1       0         1   2.1 s    30 s         2.1 s          30 s
-            o9-future          1    0    0     0       0         0  800 ms  800 ms        790 ms        790 ms
-            --------------------------------------------------------------------------------------------------
-            total              3    0    0     1       0         1   2.1 s    30 s         2.1 s          30 s
+            model      exchanges  4xx  5xx  gone  broken  crashed  rejected     p50     p95  upstream p50  upstream p95
+            -----------------------------------------------------------------------------------------------------------
+            o1-mini            2    0    0     1       0        0         1   2.1 s    30 s         2.1 s          30 s
+            o9-future          1    0    0     0       0        0         0  800 ms  800 ms        790 ms        790 ms
+            -----------------------------------------------------------------------------------------------------------
+            total              3    0    0     1       0        0         1   2.1 s    30 s         2.1 s          30 s
 
             What the tokens cost
             model      prompt  cached  completion  reasoning  reasoning share       cost   prices of
@@ -37,6 +37,7 @@ import Testing
               o1-mini: 1 × drop:temperature
 
             gone: the client left before the answer (499). broken: a stream that failed after its 200.
+            crashed: its instance ended abnormally (systemd's word), whatever the client got.
             rejected: upstream calls rejected before a fix was learned. reasoning share: of the completion tokens.
             Costs are estimates in USD at standard-tier list prices of 2026-08-21 (built in).
             No price for o9-future: their tokens are not in the total; price them in O1_PROXY_PRICES.

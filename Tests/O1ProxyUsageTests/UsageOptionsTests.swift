@@ -9,15 +9,16 @@ import Testing
         #expect(options.grouping == .model)
         #expect(options.journalctlArguments == [
             "--output=json", "--no-pager",
-            "--output-fields=O1_MODEL,O1_STATUS,O1_DURATION_MS,O1_UPSTREAM_MS,O1_PROMPT_TOKENS,O1_CACHED_TOKENS,O1_COMPLETION_TOKENS,O1_REASONING_TOKENS,O1_LEARNED,O1_ADAPTATIONS,O1_ERROR,MESSAGE",
-            "SYSLOG_IDENTIFIER=o1-proxy",
+            "--output-fields=O1_MODEL,O1_STATUS,O1_DURATION_MS,O1_UPSTREAM_MS,O1_PROMPT_TOKENS,O1_CACHED_TOKENS,O1_COMPLETION_TOKENS,O1_REASONING_TOKENS,O1_LEARNED,O1_ADAPTATIONS,O1_ERROR,O1_PEER,MESSAGE,MESSAGE_ID,UNIT,UNIT_RESULT,EXIT_CODE,EXIT_STATUS,_PID",
+            "SYSLOG_IDENTIFIER=o1-proxy", "+", "_PID=1", "MESSAGE_ID=98e322203f7a4ed290d09fe03c09fe15",
+            "MESSAGE_ID=d9b373ed55a64feb8242e02dbe79a49c",
         ])
         #expect(options.sourceDescription == "the journal")
     }
 
     @Test func sinceAndUntilGoToJournalctlAsTheyAre() throws {
         let options = try UsageOptions.parse(["--since", "-7d", "--until=2026-11-25 12:00", "--by", "day", "--json", "--html=r.html"])
-        #expect(options.journalctlArguments.suffix(3) == ["--since=-7d", "--until=2026-11-25 12:00", "SYSLOG_IDENTIFIER=o1-proxy"])
+        #expect(options.journalctlArguments.dropLast(4).suffix(3) == ["--since=-7d", "--until=2026-11-25 12:00", "SYSLOG_IDENTIFIER=o1-proxy"])
         #expect(options.grouping == .day && options.json && options.htmlPath == "r.html")
         #expect(options.sourceDescription == "the journal since -7d until 2026-11-25 12:00")
     }

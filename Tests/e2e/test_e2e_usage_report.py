@@ -155,6 +155,16 @@ def systemd_entry(time_us: int, message: str) -> dict:
             "_BOOT_ID": "5f0c2a6e9d7b4c1e8a3f0b6d2c9e7a41", "SYSLOG_IDENTIFIER": "systemd", "UNIT": UNIT, "MESSAGE": message}
 
 
+def pid1_entry(time_us: int, unit: str, message: str, **fields) -> dict:
+    """What systemd itself (PID 1) logs about a unit."""
+    return {"__REALTIME_TIMESTAMP": str(time_us), "__MONOTONIC_TIMESTAMP": str(time_us - NOV_24_NOON + 10**9),
+            "_BOOT_ID": "5f0c2a6e9d7b4c1e8a3f0b6d2c9e7a41", "_PID": "1", "SYSLOG_IDENTIFIER": "systemd", "UNIT": unit,
+            "MESSAGE": message, **fields}
+
+
+CRASHED = "o1-proxy@2-127.0.0.1:4567-127.0.0.1:40001.service"
+DAY2 = NOV_24_NOON + 86_400_000_000
+
 JOURNAL = [
     systemd_entry(NOV_24_NOON - 1000, f"Started {UNIT} - o1-proxy exchange."),
     exchange_entry(NOV_24_NOON, MESSAGE="POST /v1/chat/completions o1 200 in 4000 ms", O1_MODEL="o1", O1_API="chat",
@@ -169,6 +179,16 @@ JOURNAL = [
     # A model name that is not UTF-8 comes as bytes; a client that left has no tokens.
     exchange_entry(NOV_24_NOON + 86_400_000_001, MESSAGE="POST /v1/chat/completions ? 499 in 20000 ms: client gone",
                    O1_MODEL=b"o1-\xffmini", O1_STATUS="499", O1_DURATION_MS="20000", O1_ERROR="client gone"),
+    # It logged 200, then its instance aborted: a failed exchange (issue 18). Another unit's
+    # failure is not the proxy's.
+    exchange_entry(DAY2 + 2, MESSAGE="POST /v1/chat/completions o3 200 in 30 ms", O1_MODEL="o3", O1_STATUS="200",
+                   O1_DURATION_MS="30", O1_PEER="127.0.0.1:40001", _SYSTEMD_UNIT=CRASHED),
+    pid1_entry(DAY2 + 3, CRASHED, f"{CRASHED}: Main process exited, code=killed, status=6/ABRT",
+               MESSAGE_ID="98e322203f7a4ed290d09fe03c09fe15", EXIT_CODE="killed", EXIT_STATUS="6", PRIORITY="4"),
+    pid1_entry(DAY2 + 4, CRASHED, f"{CRASHED}: Failed with result 'signal'.", MESSAGE_ID="d9b373ed55a64feb8242e02dbe79a49c",
+               UNIT_RESULT="signal", PRIORITY="4"),
+    pid1_entry(DAY2 + 5, "cron.service", "cron.service: Failed with result 'signal'.",
+               MESSAGE_ID="d9b373ed55a64feb8242e02dbe79a49c", UNIT_RESULT="signal", PRIORITY="4"),
 ]
 
 
@@ -197,21 +217,26 @@ def export_format(entries: list[dict]) -> bytes:
 
 
 FIELDS = ["O1_MODEL", "O1_STATUS", "O1_DURATION_MS", "O1_UPSTREAM_MS", "O1_PROMPT_TOKENS", "O1_CACHED_TOKENS",
-          "O1_COMPLETION_TOKENS", "O1_REASONING_TOKENS", "O1_LEARNED", "O1_ADAPTATIONS", "O1_ERROR", "MESSAGE"]
+          "O1_COMPLETION_TOKENS", "O1_REASONING_TOKENS", "O1_LEARNED", "O1_ADAPTATIONS", "O1_ERROR", "O1_PEER", "MESSAGE",
+          "MESSAGE_ID", "UNIT", "UNIT_RESULT", "EXIT_CODE", "EXIT_STATUS", "_PID"]
+# PID 1's entries about o1-proxy@ instances that ended abnormally, by their message ids.
+INSTANCE_ENDS = ["+", "_PID=1", "MESSAGE_ID=98e322203f7a4ed290d09fe03c09fe15", "MESSAGE_ID=d9b373ed55a64feb8242e02dbe79a49c"]
 JOURNAL_JSON = "".join(as_journalctl_json(e, FIELDS) + "\n" for e in JOURNAL)
 
 
 def check_journal_report(report: dict):
     assert [(row["day"], row["model"]) for row in report["rows"]] == [
-        ("2026-11-24", "o1"), ("2026-11-25", "o1-mini"), ("2026-11-25", "o1-\ufffdmini")]
+        ("2026-11-24", "o1"), ("2026-11-25", "o1-mini"), ("2026-11-25", "o3"), ("2026-11-25", "o1-\ufffdmini")]
     o1 = report["rows"][0]
     assert o1["tokens"] == {"prompt": 1000, "cached": 400, "completion": 2000, "reasoning": 1800}
     assert o1["cost"]["usd"] == pytest.approx((600 * 15 + 400 * 7.5 + 2000 * 60) / 1e6)
     assert o1["rejected_round_trips"] == 2
     assert report["rows"][1]["tokens"]["cached"] == 0
-    assert report["rows"][2]["errors"]["client_gone"] == 1
-    assert [d["exchanges"] for d in report["day_totals"]] == [1, 2]
-    assert report["total"]["exchanges"] == 3
+    assert report["rows"][3]["errors"]["client_gone"] == 1
+    assert report["rows"][2]["errors"]["crashed"] == 1 and report["rows"][2]["crashes"] == {"signal: killed 6": 1}
+    assert [d["exchanges"] for d in report["day_totals"]] == [1, 3]
+    assert report["total"]["errors"]["crashed"] == 1
+    assert report["total"]["exchanges"] == 4
     assert report["period"] == {"first": "2026-11-24 12:00", "last": "2026-11-25 12:00"}
 
 
@@ -220,11 +245,11 @@ def test_journal_report_and_the_arguments_journalctl_gets(journalctl):
     assert r.returncode == 0, r.stderr.decode()
     assert r.journalctl_args == [
         "--output=json", "--no-pager", "--output-fields=" + ",".join(FIELDS),
-        "--since=-7d", "--until=today", "SYSLOG_IDENTIFIER=o1-proxy"]
+        "--since=-7d", "--until=today", "SYSLOG_IDENTIFIER=o1-proxy", *INSTANCE_ENDS]
     report = json.loads(r.stdout)
     assert report["source"] == "the journal since -7d until today"
     check_journal_report(report)
-    assert report["lines_read"] == 5  # systemd's own messages are read and left out
+    assert report["lines_read"] == 9  # systemd's own messages are read; those not about a crash are left out
 
 
 HINT = ("Hint: You are currently not seeing messages from other users and the system.\n"
@@ -314,7 +339,7 @@ def test_the_real_journalctl_on_a_real_journal_file():
 
         report = usage_json("--since", "2026-11-01", "--by", "day", env=env)
         check_journal_report(report)
-        assert report["lines_read"] == 3  # journalctl selected the proxy's entries itself
+        assert report["lines_read"] == 7  # journalctl selected the proxy's entries and PID 1's failures itself
 
         r = subprocess.run(["runuser", "-u", "nobody", "--", str(h.proxy_binary()), "usage"], capture_output=True,
                            env=env, timeout=60, cwd="/")

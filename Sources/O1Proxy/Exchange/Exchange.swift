@@ -54,7 +54,6 @@ final class Exchange {
             }
             let config = try configuration.get()
             try authorize(request, config)
-            try requireKey(request, config)
             switch try route(request) {
             case .chatCompletions: try completeChat(request, config)
             case .relay(let pathAndQuery): try relay(request, pathAndQuery, config)
@@ -102,9 +101,9 @@ final class Exchange {
 
     /// The unit found no key file and the client brings no key of its own: said before anything
     /// goes upstream, which would only answer that no key was sent.
-    private func requireKey(_ request: HTTPRequest, _ config: Config) throws {
+    private func requireKey(_ headers: HTTPFields, _ config: Config) throws {
         guard let file = config.upstream.missingKeyFile,
-              UpstreamCall.credentials(config: config, clientHeaders: request.headers).count == 0 else { return }
+              UpstreamCall.credentials(config: config, clientHeaders: headers).count == 0 else { return }
         throw APIError(status: 500, message: "o1-proxy has no API key: put it in \(file) (root, mode 0600) on the machine "
                            + "o1-proxy runs on, e.g. sudo sh -c 'umask 077; printf %s \"sk-...\" > \(file)'.",
                        type: "server_error", code: "missing_api_key", headers: [("x-should-retry", "false")])
@@ -195,6 +194,7 @@ final class Exchange {
     /// clock and SIGTERM, and writes what the attempt says to write.
     private func call(_ config: Config, method: String, pathAndQuery: String, headers: HTTPFields, body: [UInt8],
                       delivery: Attempt.Delivery, keepAlive: Bool) throws -> Attempt.Outcome {
+        try requireKey(headers, config)
         // One mailbox for all the exchange's calls, made with the first: until money is spent
         // upstream, SIGTERM's default (the process ends at once) loses nothing; from then on it
         // must become an event, so that the call is cancelled and the client told.

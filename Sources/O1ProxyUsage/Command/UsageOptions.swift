@@ -69,20 +69,24 @@ struct UsageOptions: Equatable, Sendable {
         }
     }
 
-    /// The exchanges' entries are the only ones with these fields; asking for them alone makes
-    /// journalctl's output a quarter of its full size. Its own timestamp always comes along.
-    static let journalFields = ReadField.journalNames
+    /// The exchanges' entries are the only ones with these fields, and PID 1's about instances
+    /// that ended abnormally these few more; asking for them alone makes journalctl's output a
+    /// quarter of its full size. Its own timestamp always comes along.
+    static let journalFields = ReadField.journalNames + SystemdField.all
 
     /// The entries are selected by the identifier the proxy logs under, not with
     /// `-u 'o1-proxy@*'`: each connection is a unit of its own, and journalctl turns the pattern
     /// into one match per unit ever logged, which took 3.5 s of CPU for 1,000 connections and
-    /// 133 s for 4,000 (a month of heavy use never finishes). One field match is an index lookup.
+    /// 133 s for 4,000 (a month of heavy use never finishes). One field match is an index lookup;
+    /// so are PID 1's messages of a unit's abnormal end (by their message ids), of which those
+    /// about o1-proxy@ instances are kept.
     var journalctlArguments: [String] {
         guard case .journal(let since, let until) = input else { return [] }
         var arguments = ["--output=json", "--no-pager", "--output-fields=" + UsageOptions.journalFields.joined(separator: ",")]
         if let since { arguments.append("--since=" + since) }
         if let until { arguments.append("--until=" + until) }
-        return arguments + ["SYSLOG_IDENTIFIER=" + ExchangeLog.syslogIdentifier]
+        return arguments + ["SYSLOG_IDENTIFIER=" + ExchangeLog.syslogIdentifier, "+", "_PID=1",
+                            "MESSAGE_ID=" + InstanceEnd.processExited, "MESSAGE_ID=" + InstanceEnd.unitFailed]
     }
 }
 

@@ -36,6 +36,7 @@ struct ReadField: Sendable {
         ReadField(ExchangeLog.learned) { $0.exchange.learned = $1 },
         ReadField(ExchangeLog.learnedBefore0_2) { $0.exchange.learned = $1 },
         ReadField(ExchangeLog.error) { fields, _ in fields.exchange.failed = true },
+        ReadField(ExchangeLog.peer) { $0.exchange.peer = $1 },
     ]
 
     /// The journal fields to ask journalctl for: the exchange's own (but `time`, which only the

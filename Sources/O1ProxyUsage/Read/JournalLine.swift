@@ -11,17 +11,21 @@ import O1ProxyCore
 /// an array of such values when the field is repeated in the entry (the first one counts here),
 /// and as null when it is too large to show.
 private let messageName = Array(ExchangeLog.message.name.utf8)
+private let systemdNames = SystemdField.all.map { Array($0.utf8) }
 
-func parseJournalLine(_ line: UnsafeBufferPointer<UInt8>) -> LoggedExchange? {
+func parseJournalLine(_ line: UnsafeBufferPointer<UInt8>) -> LogLine? {
     var parser = JSONParser(bytes: line)
     var fields = ExchangeFields()
     var message: [UInt8]?
+    var systemd: [String: String] = [:]
     do {
         try parser.members { (key, value: inout JSONParser) throws(JSONSyntaxError) in
             if let field = ReadField.journal(key) {
                 try journalValue(&value) { fields.set(field, $0) }
             } else if key.elementsEqual(messageName) {
                 try journalValue(&value) { if $0.starts(with: ExchangeLog.logfmtPrefix.utf8) { message = Array($0) } }
+            } else if let index = systemdNames.firstIndex(where: { $0.elementsEqual(key) }) {
+                try journalValue(&value) { systemd[SystemdField.all[index]] = String(decoding: $0, as: UTF8.self) }
             } else {
                 try value.skipValue()
             }
@@ -29,12 +33,31 @@ func parseJournalLine(_ line: UnsafeBufferPointer<UInt8>) -> LoggedExchange? {
     } catch {
         return nil
     }
-    if let exchange = fields.result { return exchange }
-    guard let message else { return nil }
-    return message.withUnsafeBufferPointer { bytes in
-        guard var exchange = parseLogfmtLine(bytes) else { return nil }
-        exchange.time = fields.exchange.time ?? exchange.time
-        return exchange
+    if let exchange = fields.result { return .exchange(exchange) }
+    if let message {
+        return message.withUnsafeBufferPointer { bytes in
+            guard var exchange = parseLogfmtLine(bytes) else { return nil }
+            exchange.time = fields.exchange.time ?? exchange.time
+            return .exchange(exchange)
+        }
+    }
+    return instanceEnd(systemd, time: fields.exchange.time)
+}
+
+/// PID 1's entries about an o1-proxy@ instance that ended abnormally; nil for anything else.
+private func instanceEnd(_ fields: [String: String], time: Int64?) -> LogLine? {
+    guard fields[SystemdField.pid] == "1", let unit = fields[SystemdField.unit], unit.hasPrefix(InstanceEnd.unitPrefix) else {
+        return nil
+    }
+    switch fields[SystemdField.messageID] {
+    case InstanceEnd.unitFailed?:
+        return .instanceEnd(InstanceEnd(time: time, unit: unit, reason: fields[SystemdField.unitResult] ?? "failed"))
+    case InstanceEnd.processExited?:
+        let code = fields[SystemdField.exitCode] ?? "", status = fields[SystemdField.exitStatus] ?? ""
+        guard code != "exited" || status != "0" else { return nil }
+        return .processExit(unit: unit, how: "\(code) \(status)")
+    default:
+        return nil
     }
 }
 

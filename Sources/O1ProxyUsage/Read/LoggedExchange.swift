@@ -20,10 +20,16 @@ struct LoggedExchange: Equatable, Sendable {
     var learned: [String]
     /// An error was logged: with a 2xx status, the stream broke after its head went out.
     var failed: Bool
+    /// The client, `address:port`: how systemd's word of a crash finds the exchange.
+    var peer: String?
+    /// The instance that served it ended abnormally, and how (`signal: killed ABRT`): whatever
+    /// the entry said, the client may have got nothing, or half.
+    var crash: String?
 
     init(time: Int64? = nil, model: String? = nil, status: Int, durationMS: Int? = nil, upstreamMS: Int? = nil,
                 promptTokens: Int? = nil, cachedTokens: Int? = nil, completionTokens: Int? = nil,
-                reasoningTokens: Int? = nil, learned: [String] = [], failed: Bool = false) {
+                reasoningTokens: Int? = nil, learned: [String] = [], failed: Bool = false, peer: String? = nil,
+                crash: String? = nil) {
         self.time = time
         self.model = model
         self.status = status
@@ -35,20 +41,23 @@ struct LoggedExchange: Equatable, Sendable {
         self.reasoningTokens = reasoningTokens
         self.learned = learned
         self.failed = failed
+        self.peer = peer
+        self.crash = crash
     }
 
     enum Outcome: Sendable {
-        case ok, clientError, serverError, clientGone, streamFailed
+        case ok, clientError, serverError, clientGone, streamFailed, crashed
     }
 
     /// The same split as the entry's journal priority: 5xx and broken streams are the
     /// operator's problem, 4xx and departures the client's.
     var outcome: Outcome {
+        if crash != nil { return .crashed }
         switch status {
-        case 499: .clientGone
-        case 500...: .serverError
-        case 400...: .clientError
-        default: failed ? .streamFailed : .ok
+        case 499: return .clientGone
+        case 500...: return .serverError
+        case 400...: return .clientError
+        default: return failed ? .streamFailed : .ok
         }
     }
 }

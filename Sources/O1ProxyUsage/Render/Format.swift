@@ -3,6 +3,10 @@ import O1ProxyCore
 /// How the table and the page write numbers; the same text in both, so a reader (or the
 /// browser test) finds the table's figures on the page.
 enum Format {
+    /// Under the list of how instances ended abnormally, in every form.
+    static let crashNote = "Instances of the proxy that ended abnormally, as systemd logged them (journalctl -p err shows "
+        + "each). Each is a failed exchange: whatever its entry said, the client may have got no answer, or half of one."
+
     /// What the rejected round trips of the learned fixes are, under their list in every form.
     static let learnedNote = "Fixes the proxy learned from upstream 400s. Each one cost a rejected call and its latency once "
         + "per machine: the proxy remembers it (O1_PROXY_LEARNED_DAYS; o1-proxy rules shows it). A rule in "

@@ -33,6 +33,7 @@ func renderHTML(_ report: UsageReport, source: String) -> String {
                     note: "Total time per exchange, client to client, including reasoning and rejected round trips.",
                     body: latencyChart(report, series: series))
     page += tables(report)
+    page += crashed(report)
     page += learned(report)
     page += "<footer>\n" + legend(report).map { "<p>\(escapeHTML($0))</p>\n" }.joined() + "</footer>\n"
     return page + "</main>\n</body>\n</html>\n"
@@ -40,7 +41,7 @@ func renderHTML(_ report: UsageReport, source: String) -> String {
 
 private func tiles(_ report: UsageReport) -> String {
     let total = report.total.stats
-    let errors = "\(Format.count(total.clientErrors)) 4xx · \(Format.count(total.serverErrors)) 5xx · \(Format.count(total.clientsGone)) gone · \(Format.count(total.streamsFailed)) broken"
+    let errors = "\(Format.count(total.clientErrors)) 4xx · \(Format.count(total.serverErrors)) 5xx · \(Format.count(total.clientsGone)) gone · \(Format.count(total.streamsFailed)) broken · \(Format.count(total.crashed)) crashed"
     let times = total.duration.map { "p50 \(Format.duration($0.p50)) · p95 \(Format.duration($0.p95))" } ?? "no durations logged"
     let tiles: [(id: String, label: String, value: String, note: String)] = [
         ("cost", "Estimated cost", totalCostText(report.total), "list prices of " + pricesText(report)),
@@ -79,6 +80,19 @@ private func tables(_ report: UsageReport) -> String {
     }
     return html(id: "behaviour", title: "How each model behaved", columns: ReportTable.behaviourColumns, cells: \.behaviour)
         + html(id: "tokens", title: "What the tokens cost", columns: ReportTable.tokenColumns, cells: \.tokens)
+}
+
+private func crashed(_ report: UsageReport) -> String {
+    let rows = report.models.filter { !$0.stats.crashes.isEmpty }
+    guard !rows.isEmpty else { return "" }
+    var out = "<section class=\"card\" id=\"section-crashed\">\n<h2>Ended abnormally</h2>\n"
+    out += "<p class=\"note\">\(escapeHTML(Format.crashNote))</p>\n<ul class=\"fixes\">\n"
+    for row in rows {
+        let crashes = row.stats.crashes.map { "<code>\(escapeHTML($0.reason))</code> × \(Format.count($0.count))" }
+        out += "<li data-model=\"\(escapeHTML(row.model ?? ""))\"><strong>\(escapeHTML(row.model ?? "(no model)"))</strong>: "
+            + crashes.joined(separator: ", ") + "</li>\n"
+    }
+    return out + "</ul>\n</section>\n"
 }
 
 private func learned(_ report: UsageReport) -> String {

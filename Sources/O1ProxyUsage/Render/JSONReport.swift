@@ -42,7 +42,9 @@ private func stats(_ s: UsageStats) -> [(key: String, value: JSON)] {
     return [
         ("exchanges", .count(s.exchanges)),
         ("errors", .fields([("4xx", .count(s.clientErrors)), ("5xx", .count(s.serverErrors)),
-                            ("client_gone", .count(s.clientsGone)), ("stream_failed", .count(s.streamsFailed))])),
+                            ("client_gone", .count(s.clientsGone)), ("stream_failed", .count(s.streamsFailed)),
+                            ("crashed", .count(s.crashed))])),
+        ("crashes", .fields(s.crashes.map { (key: $0.reason, value: .count($0.count)) })),
         ("rejected_round_trips", .count(s.rejectedRoundTrips)),
         ("learned", .fields(s.learned.map { (key: $0.fix, value: .count($0.count)) })),
         ("duration_ms", percentiles(s.duration)),

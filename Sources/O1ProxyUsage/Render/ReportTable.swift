@@ -19,7 +19,7 @@ struct ReportTable {
 
     /// Column names, and the keys the page marks its cells with.
     static let behaviourColumns = [("exchanges", "exchanges"), ("4xx", "e4xx"), ("5xx", "e5xx"), ("gone", "gone"),
-                                   ("broken", "broken"), ("rejected", "rejected"), ("p50", "p50"), ("p95", "p95"),
+                                   ("broken", "broken"), ("crashed", "crashed"), ("rejected", "rejected"), ("p50", "p50"), ("p95", "p95"),
                                    ("upstream p50", "up50"), ("upstream p95", "up95")]
     static let tokenColumns = [("prompt", "prompt"), ("cached", "cached"), ("completion", "completion"),
                                ("reasoning", "reasoning"), ("reasoning share", "share"), ("cost", "cost"),
@@ -58,7 +58,7 @@ struct ReportTable {
 
     private static func behaviourCells(_ s: UsageStats) -> [String] {
         [Format.count(s.exchanges), Format.count(s.clientErrors), Format.count(s.serverErrors), Format.count(s.clientsGone),
-         Format.count(s.streamsFailed), Format.count(s.rejectedRoundTrips),
+         Format.count(s.streamsFailed), Format.count(s.crashed), Format.count(s.rejectedRoundTrips),
          s.duration.map { Format.duration($0.p50) } ?? "-", s.duration.map { Format.duration($0.p95) } ?? "-",
          s.upstream.map { Format.duration($0.p50) } ?? "-", s.upstream.map { Format.duration($0.p95) } ?? "-"]
     }
@@ -99,6 +99,7 @@ func headline(_ report: UsageReport, source: String) -> String {
 func legend(_ report: UsageReport) -> [String] {
     var lines = [
         "gone: the client left before the answer (499). broken: a stream that failed after its 200.",
+        "crashed: its instance ended abnormally (systemd's word), whatever the client got.",
         "rejected: upstream calls rejected before a fix was learned. reasoning share: of the completion tokens.",
         "Costs are estimates in USD at standard-tier list prices of " + pricesText(report) + ".",
     ]

@@ -1,6 +1,6 @@
 import O1ProxyCore
 
-/// The report for a terminal: two tables that fit 100 columns (how each model behaved; what
+/// The report for a terminal: two tables that fit 110 columns (how each model behaved; what
 /// its tokens cost), the learned fixes that keep costing round trips, and what the columns mean.
 func renderText(_ report: UsageReport, source: String) -> String {
     var out = headline(report, source: source) + "\n"
@@ -19,6 +19,14 @@ func renderText(_ report: UsageReport, source: String) -> String {
     out += "\nHow each model behaved\n" + behaviour.text
     out += "\nWhat the tokens cost\n" + tokens.text
 
+    let crashedRows = report.models.filter { !$0.stats.crashes.isEmpty }
+    if !crashedRows.isEmpty {
+        out += "\n" + wrapped("Ended abnormally. " + Format.crashNote, width: 100) + "\n"
+        for row in crashedRows {
+            let crashes = row.stats.crashes.map { "\(Format.count($0.count)) × \(Format.printable($0.reason))" }
+            out += "  \(row.model.map(Format.printable) ?? "(no model)"): " + crashes.joined(separator: ", ") + "\n"
+        }
+    }
     let learnedRows = report.models.filter { !$0.stats.learned.isEmpty }
     if !learnedRows.isEmpty {
         out += "\n" + wrapped("Rejected round trips. " + Format.learnedNote, width: 100) + "\n"

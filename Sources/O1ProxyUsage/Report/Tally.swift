@@ -8,6 +8,8 @@ struct Tally {
     var serverErrors = 0
     var clientsGone = 0
     var streamsFailed = 0
+    var crashed = 0
+    var crashes: [String: Int] = [:]
     var learned: [String: Int] = [:]
     var promptTokens = 0
     var cachedTokens = 0
@@ -24,7 +26,9 @@ struct Tally {
         case .serverError: serverErrors += 1
         case .clientGone: clientsGone += 1
         case .streamFailed: streamsFailed += 1
+        case .crashed: crashed += 1
         }
+        if let crash = exchange.crash { crashes[crash, default: 0] += 1 }
         for fix in exchange.learned { learned[fix, default: 0] += 1 }
         promptTokens += exchange.promptTokens ?? 0
         // Entries from before cached tokens were logged count as uncached: the cost is then an
@@ -42,6 +46,8 @@ struct Tally {
         serverErrors += other.serverErrors
         clientsGone += other.clientsGone
         streamsFailed += other.streamsFailed
+        crashed += other.crashed
+        crashes.merge(other.crashes, uniquingKeysWith: +)
         learned.merge(other.learned, uniquingKeysWith: +)
         promptTokens += other.promptTokens
         cachedTokens += other.cachedTokens
@@ -62,7 +68,9 @@ struct Tally {
     var stats: UsageStats {
         UsageStats(
             exchanges: exchanges, clientErrors: clientErrors, serverErrors: serverErrors, clientsGone: clientsGone,
-            streamsFailed: streamsFailed,
+            streamsFailed: streamsFailed, crashed: crashed,
+            crashes: crashes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                .map { (reason: $0.key, count: $0.value) },
             learned: learned.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
                 .map { (fix: $0.key, count: $0.value) },
             duration: Percentiles(durations), upstream: Percentiles(upstreamDurations),
@@ -79,6 +87,10 @@ struct UsageStats: Sendable {
     var clientsGone: Int
     /// 2xx answers whose stream broke after the head went out.
     var streamsFailed: Int
+    /// Exchanges whose instance ended abnormally (systemd's word), whatever they logged.
+    var crashed: Int
+    /// How those instances ended, most frequent first.
+    var crashes: [(reason: String, count: Int)]
     /// Learned fixes, most frequent first; each one was a rejected upstream round trip.
     var learned: [(fix: String, count: Int)]
     /// Total time per exchange, in ms.
@@ -95,7 +107,7 @@ struct UsageStats: Sendable {
     }
 
     var errors: Int {
-        clientErrors + serverErrors + clientsGone + streamsFailed
+        clientErrors + serverErrors + clientsGone + streamsFailed + crashed
     }
 
     /// Of the completion tokens billed, the share the client never saw.

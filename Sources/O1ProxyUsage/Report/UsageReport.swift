@@ -103,7 +103,17 @@ struct UsageReportBuilder {
     private var last: Int64?
     private var undated = 0
     private(set) var linesRead = 0
-    private(set) var exchanges = 0
+    private var counted = 0
+    /// Exchanges held back until no crash can follow them, in the order they came: an instance
+    /// that ends abnormally does so right after its entry, if it wrote one.
+    private var recent: [LoggedExchange] = []
+    /// How each failing instance's process ended, until its failure entry comes.
+    private var exits: [String: String] = [:]
+    /// Exchanges read so far, those held back included.
+    var exchanges: Int { counted + recent.count }
+
+    /// How long after an exchange's entry its instance's failure is looked for.
+    static let crashWindow: Int64 = 10_000_000
 
     init(utcOffset: @escaping (Int64) -> Int) {
         self.utcOffset = utcOffset
@@ -112,11 +122,46 @@ struct UsageReportBuilder {
     mutating func add(line: UnsafeBufferPointer<UInt8>) {
         guard line.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\t") }) else { return }
         linesRead += 1
-        if let exchange = parseLogLine(line) { add(exchange) }
+        switch readLogLine(line) {
+        case .exchange(let exchange)?:
+            hold(exchange)
+        case .processExit(let unit, let how)?:
+            exits[unit] = how
+        case .instanceEnd(let end)?:
+            ended(end)
+        case nil:
+            break
+        }
+    }
+
+    /// An exchange that may yet turn out to have crashed; older ones are counted now.
+    private mutating func hold(_ exchange: LoggedExchange) {
+        guard let time = exchange.time, exchange.peer != nil else { return add(exchange) }
+        release(before: time - Self.crashWindow)
+        recent.append(exchange)
+    }
+
+    private mutating func release(before time: Int64) {
+        let old = recent.prefix { ($0.time ?? 0) < time }
+        guard !old.isEmpty else { return }
+        recent.removeFirst(old.count)
+        for exchange in old { add(exchange) }
+    }
+
+    /// An instance ended abnormally: the exchange it logged last is a failure whatever it said;
+    /// one that logged nothing is a failed exchange of its own, of an unknown model.
+    private mutating func ended(_ end: InstanceEnd) {
+        if let time = end.time { release(before: time - Self.crashWindow) }
+        let reason = exits.removeValue(forKey: end.unit).map { "\(end.reason): \($0)" } ?? end.reason
+        if let peer = end.peer, let i = recent.lastIndex(where: { $0.peer == peer && $0.crash == nil }) {
+            recent[i].crash = reason
+        } else {
+            add(LoggedExchange(time: end.time, status: 0, peer: end.peer, crash: reason))
+        }
     }
 
     mutating func add(_ exchange: LoggedExchange) {
-        exchanges += 1
+        counted += 1
         var day: Day?
         if let time = exchange.time {
             first = min(first ?? time, time)
@@ -139,6 +184,12 @@ struct UsageReportBuilder {
     }
 
     func report(grouping: UsageReport.Grouping, prices: PriceList) -> UsageReport {
+        var builder = self
+        builder.release(before: .max)
+        return builder.tallied(grouping: grouping, prices: prices)
+    }
+
+    private func tallied(grouping: UsageReport.Grouping, prices: PriceList) -> UsageReport {
         var byModel: [String?: Tally] = [:]
         var byDay: [Day?: Tally] = [:]
         var all = Tally()

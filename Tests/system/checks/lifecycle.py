@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 from systest import http, journal, units
@@ -108,7 +109,13 @@ def crash_visible(ctx: Context) -> Verdict:
     v.expect(bool(abnormal), "journal.abnormal_ends found nothing: the load check could not see "
              "a crash either")
     v.expect(not left, f"still loaded: {left}")
-    # TODO(issue 18, o1-proxy usage): the usage report is to count such an instance as a failed
-    # exchange, with its reason, from PID 1's entries. When it does, assert here that
-    # `o1-proxy usage --json` over this check's time lists one failed exchange for this unit.
+    # The report reads PID 1's entries: the held exchange wrote none, so it is a failed exchange
+    # of its own, with systemd's reason.
+    report = ct.run(ctx.installed.binary, "usage", "--json", f"--since=@{int(since)}")
+    try:
+        total = json.loads(report.stdout)["total"]
+    except (ValueError, KeyError):
+        total = {}
+    v.expect(total.get("errors", {}).get("crashed") == 1 and total.get("crashes") == {"signal: killed 6": 1},
+             f"o1-proxy usage --json: exit {report.returncode}, total {total} {report.stderr[-200:]}")
     return v
