@@ -41,7 +41,7 @@ release:
 venv: $(PYTHON)
 $(PYTHON):
 	python3 -m venv .venv
-	$(PYTHON) -m pip install -q openai pytest
+	$(PYTHON) -m pip install -q openai pytest langchain-openai
 
 test: release deb
 	swift test

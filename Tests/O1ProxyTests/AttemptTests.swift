@@ -82,15 +82,35 @@ private let head200 = Attempt.Event.head(status: 200, headers: [("x-request-id",
         #expect(ending == .completed)
     }
 
+    /// Cut after events went out: the client's stream ends with the error told in it, in its
+    /// API, and the proper end of the chunked body (the cut is the upstream's, not the client's).
     @Test func aStreamThatStopsBeforeItsLastEventIsCut() throws {
+        let cut = APIError.upstream("The upstream stream ended before its final event; the answer is incomplete.",
+                                    code: "upstream_stream_cut")
         var driver = Driver(.stream(ChatCompletions.StreamRelay(includeUsage: true)))
         try driver.send(head200)
         try driver.send(.body(bytes(chunks)))
-        #expect(throws: APIError.upstream("The upstream stream ended before its final event; the answer is incomplete.",
-                                          code: "upstream_stream_cut")) {
-            try driver.send(.finished(failure: nil))
-        }
-        #expect(!driver.finished)
+        try driver.send(.finished(failure: nil))
+        #expect(driver.body == chunks + text(SSE.errorEvent(cut)))
+        #expect(driver.finished)
+        guard case .relayed(.failed(cut.message)?, _)? = driver.outcome else { Issue.record("\(String(describing: driver.outcome))"); return }
+    }
+
+    /// A transport failure or the deadline while streaming: told the same way.
+    @Test func aStreamThatFailsOrRunsOutOfTimeEndsWithTheError() throws {
+        var failed = Driver(.stream(Responses.StreamRelay()))
+        try failed.send(head200)
+        try failed.send(.body(bytes("event: response.created\ndata: {\"type\":\"response.created\",\"sequence_number\":0}\n\n")))
+        try failed.send(.finished(failure: "the connection to the upstream was lost mid-answer"))
+        #expect(failed.body.hasSuffix(#"{"type":"error","code":"upstream_error","message":"The upstream call failed: the connection to the upstream was lost mid-answer.","param":null,"sequence_number":1}"# + "\n\n"))
+        #expect(failed.finished)
+
+        var late = Driver(.stream(ChatCompletions.StreamRelay(includeUsage: false)), deadline: 30)
+        try late.send(head200)
+        try late.send(.body(bytes(chunks)))
+        try late.send(.tick, at: 30)
+        #expect(late.body == chunks + text(SSE.errorEvent(timeout)))
+        guard case .relayed(.failed?, _)? = late.outcome else { Issue.record("no outcome"); return }
     }
 
     @Test func aTransportFailureIsAnUpstreamError() throws {

@@ -45,7 +45,7 @@ private func finishReasons(_ chunks: [JSON], choice index: Int = 0) -> [JSON] {
 @Suite struct FakeStreamTests {
     @Test func contentStream() throws {
         let source = completion(#"[{"index":0,"message":{"role":"assistant","content":"Hello \"world\"\n","refusal":null},"finish_reason":"stop"}]"#)
-        let chunks = try sse(FakeStream.events(for: source, includeUsage: false))
+        let chunks = try sse(ChatCompletions.fakeStream(source, includeUsage: false))
         #expect(chunks.count == 3)
         for chunk in chunks {
             #expect(chunk["id"] == .string("chatcmpl-1"))
@@ -66,7 +66,7 @@ private func finishReasons(_ chunks: [JSON], choice index: Int = 0) -> [JSON] {
 
     @Test func usageChunkOnlyWithIncludeUsage() throws {
         let source = completion(#"[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}]"#)
-        let chunks = try sse(FakeStream.events(for: source, includeUsage: true))
+        let chunks = try sse(ChatCompletions.fakeStream(source, includeUsage: true))
         #expect(chunks.count == 4)
         for chunk in chunks.dropLast() {
             #expect(chunk["usage"] == .null)
@@ -78,14 +78,14 @@ private func finishReasons(_ chunks: [JSON], choice index: Int = 0) -> [JSON] {
         #expect(last["id"] == .string("chatcmpl-1"))
         #expect(last["object"] == .string("chat.completion.chunk"))
 
-        let without = try sse(FakeStream.events(for: source, includeUsage: false))
+        let without = try sse(ChatCompletions.fakeStream(source, includeUsage: false))
         #expect(without.allSatisfy { $0["choices"]?.array?.isEmpty == false })
         #expect(without.allSatisfy { $0["usage"] == nil })
     }
 
     @Test func lengthWithEmptyContent() throws {
         let source = completion(#"[{"index":0,"message":{"role":"assistant","content":""},"finish_reason":"length"}]"#)
-        let chunks = try sse(FakeStream.events(for: source, includeUsage: false))
+        let chunks = try sse(ChatCompletions.fakeStream(source, includeUsage: false))
         #expect(chunks.count == 2)
         #expect(deltas(chunks)[0]["role"] == .string("assistant"))
         #expect(deltas(chunks)[1] == .object(JSONObject()))
@@ -94,7 +94,7 @@ private func finishReasons(_ chunks: [JSON], choice index: Int = 0) -> [JSON] {
 
     @Test func nullContentAndNoFinishReason() throws {
         let source = completion(#"[{"index":0,"message":{"role":"assistant","content":null}}]"#, usage: nil)
-        let chunks = try sse(FakeStream.events(for: source, includeUsage: true))
+        let chunks = try sse(ChatCompletions.fakeStream(source, includeUsage: true))
         #expect(chunks.count == 3)
         #expect(finishReasons(chunks).last == .null)
         #expect(chunks.last?["usage"] == .null)
@@ -102,7 +102,7 @@ private func finishReasons(_ chunks: [JSON], choice index: Int = 0) -> [JSON] {
 
     @Test func refusal() throws {
         let source = completion(#"[{"index":0,"message":{"role":"assistant","content":null,"refusal":"I can't help with that."},"finish_reason":"stop"}]"#)
-        let chunks = try sse(FakeStream.events(for: source, includeUsage: false))
+        let chunks = try sse(ChatCompletions.fakeStream(source, includeUsage: false))
         let d = deltas(chunks)
         #expect(d.count == 3)
         #expect(d[1] == ["refusal": "I can't help with that."])
@@ -116,7 +116,7 @@ private func finishReasons(_ chunks: [JSON], choice index: Int = 0) -> [JSON] {
           {"id":"call_a","type":"function","function":{"name":"f","arguments":"{\"x\":1}"}},
           {"id":"call_b","type":"function","function":{"name":"g","arguments":"{}"}}]},"finish_reason":"tool_calls"}]
         """#)
-        let chunks = try sse(FakeStream.events(for: source, includeUsage: false))
+        let chunks = try sse(ChatCompletions.fakeStream(source, includeUsage: false))
         let calls = deltas(chunks).compactMap { $0["tool_calls"]?.array }
         #expect(calls.count == 2)
         #expect(calls.allSatisfy { $0.count == 1 })
@@ -133,7 +133,7 @@ private func finishReasons(_ chunks: [JSON], choice index: Int = 0) -> [JSON] {
 
     @Test func legacyFunctionCall() throws {
         let source = completion(#"[{"index":0,"message":{"role":"assistant","content":null,"function_call":{"name":"f","arguments":"{}"}},"finish_reason":"function_call"}]"#)
-        let chunks = try sse(FakeStream.events(for: source, includeUsage: false))
+        let chunks = try sse(ChatCompletions.fakeStream(source, includeUsage: false))
         #expect(deltas(chunks).contains { $0["function_call"]?["name"] == .string("f") })
         #expect(finishReasons(chunks).last == .string("function_call"))
     }
@@ -143,7 +143,7 @@ private func finishReasons(_ chunks: [JSON], choice index: Int = 0) -> [JSON] {
         [{"index":0,"message":{"role":"assistant","content":"A"},"finish_reason":"stop"},
          {"index":1,"message":{"role":"assistant","content":"B"},"finish_reason":"length"}]
         """#)
-        let chunks = try sse(FakeStream.events(for: source, includeUsage: true))
+        let chunks = try sse(ChatCompletions.fakeStream(source, includeUsage: true))
         #expect(chunks.count == 7)
         #expect(Set(chunks.compactMap { $0["id"]?.string }) == ["chatcmpl-1"])
         #expect(chunks.allSatisfy { $0["created"] == .number("1700000000") })
@@ -160,13 +160,13 @@ private func finishReasons(_ chunks: [JSON], choice index: Int = 0) -> [JSON] {
 
     @Test func missingChoiceIndexUsesPosition() throws {
         let source = completion(#"[{"message":{"content":"A"}},{"message":{"content":"B"}}]"#)
-        let chunks = try sse(FakeStream.events(for: source, includeUsage: false))
+        let chunks = try sse(ChatCompletions.fakeStream(source, includeUsage: false))
         #expect(deltas(chunks, choice: 1).count == 3)
         #expect(deltas(chunks, choice: 1).first?["role"] == .string("assistant"))
     }
 
     @Test func noChoicesStillEndsWithDone() throws {
-        let chunks = try sse(FakeStream.events(for: completion("[]"), includeUsage: false))
+        let chunks = try sse(ChatCompletions.fakeStream(completion("[]"), includeUsage: false))
         #expect(chunks.isEmpty)
     }
 

@@ -246,7 +246,11 @@ enum FuzzChecks {
         }
         let fileRules = (try? RuleBook.parse(input)) ?? []
 
-        guard let request = try? ChatRequest(parsing: input) else { return violations }
+        if let request = try? ClientRequest(responses: input) {
+            violations += relayedRequest(request, fixSets: [[], RuleBook.builtIn.rule(for: request.model)?.fixes ?? []]
+                                         + fileRules.prefix(4).map(\.fixes))
+        }
+        guard let request = try? ClientRequest(chat: input) else { return violations }
         // The proxy reads the first of two equal keys, a Python/JS upstream the last: they would not
         // agree on the model (so on the rule) or on what a fix removed.
         var duplicates = duplicateKeys(request.body)
@@ -272,6 +276,27 @@ enum FuzzChecks {
         return violations
     }
 
+    /// A client's own Responses request keeps its model, its state (`store`, `include`,
+    /// `previous_response_id`, as far as no fix drops them) and everything a fix does not touch.
+    static func relayedRequest(_ request: ClientRequest, fixSets: [[Fix]]) -> [String] {
+        var violations: [String] = []
+        for fixes in fixSets {
+            for summary in [ReasoningSummary.off, .auto] {
+                let body = Route(client: .responses, bridged: fixes.contains(.useResponses)).body(for: request, fixes: fixes, summary: summary)
+                violations += roundTrip(.object(body), "relayed request with \(fixes)")
+                if body["model"] != request.body["model"] { violations.append("relayed request: model changed") }
+                for key in ["store", "include", "previous_response_id", "input"] where body[key] != request.body[key]
+                    && !fixes.contains(.drop(key)) && !(key == "input" && fixes.contains { if case .mapRole = $0 { true } else { false } }) {
+                    violations.append("relayed request with \(fixes): \(key) changed")
+                }
+                let renamed = fixes.compactMap { if case .rename(_, let to) = $0 { to } else { nil } }
+                let added = body.keys.filter { request.body[$0] == nil && $0 != "reasoning" && !renamed.contains($0) }
+                if !added.isEmpty { violations.append("relayed request with \(fixes): added \(added)") }
+            }
+        }
+        return violations
+    }
+
     static func roundTrip(_ value: JSON, _ what: String) -> [String] {
         let encoded = value.encoded()
         guard let back = try? JSON(parsing: encoded) else {
@@ -286,11 +311,11 @@ enum FuzzChecks {
         return violations
     }
 
-    static func chatBody(_ request: ChatRequest, _ fixes: [Fix]) -> JSONObject {
+    static func chatBody(_ request: ClientRequest, _ fixes: [Fix]) -> JSONObject {
         ChatCompletions.body(for: request, fixes: fixes, streaming: request.streamsUpstream(with: fixes))
     }
 
-    static func upstream(_ request: ChatRequest, _ fixes: [Fix]) -> [String] {
+    static func upstream(_ request: ClientRequest, _ fixes: [Fix]) -> [String] {
         let body = chatBody(request, fixes)
         var violations = roundTrip(.object(body), "upstream body with \(fixes)")
         if body["model"] != request.body["model"] {
@@ -337,7 +362,7 @@ enum FuzzChecks {
         return violations
     }
 
-    static func responses(_ request: ChatRequest, _ fixes: [Fix]) -> [String] {
+    static func responses(_ request: ClientRequest, _ fixes: [Fix]) -> [String] {
         let what = "Responses body with \(fixes)"
         let body = Responses.body(for: request, fixes: fixes, streaming: request.streamsUpstream(with: fixes), summary: .auto)
         var violations = roundTrip(.object(body), what)
@@ -370,7 +395,7 @@ enum FuzzChecks {
     /// must be new and change the body, so learning ends within one round per top-level key and
     /// per role, plus one for the stream and one for the key a rename adds: a request may carry
     /// any number of fixable fields.
-    static func learningRounds(_ request: ChatRequest, _ fixes: [Fix]) -> [String] {
+    static func learningRounds(_ request: ClientRequest, _ fixes: [Fix]) -> [String] {
         var violations: [String] = []
         var applied = fixes
         let roles = Set((request.body["messages"]?.array ?? []).compactMap { $0["role"]?.string })
@@ -465,7 +490,7 @@ enum FuzzChecks {
 
         guard let completion = (try? JSON(parsing: input))?.object else { return violations }
         for includeUsage in [false, true] {
-            let events = FakeStream.events(for: completion, includeUsage: includeUsage)
+            let events = ChatCompletions.fakeStream(completion, includeUsage: includeUsage)
             var relay = ChatCompletions.StreamRelay(includeUsage: true)
             var relayed: [UInt8] = []
             for piece in randomPieces(events, &rng) {
@@ -506,8 +531,34 @@ enum FuzzChecks {
             if split.ending != whole.ending || split.usage != whole.usage { violations.append("bridge stream: ending or usage differ split/whole") }
             violations += translatedEvents(wholeOut, ending: whole.ending, includeUsage: includeUsage)
         }
+        // A client's own Responses stream, relayed: the same bytes whole or split, a prefix of
+        // what came, and after an ending nothing more.
+        var whole = Responses.StreamRelay()
+        let wholeOut = whole.feed(input)
+        var split = Responses.StreamRelay()
+        var splitOut: [UInt8] = []
+        for piece in randomPieces(input, &rng) {
+            splitOut += split.feed(Array(piece))
+        }
+        if splitOut != wholeOut || split.ending != whole.ending || split.usage != whole.usage {
+            violations.append("relayed stream: split and whole differ")
+        }
+        if !input.starts(with: wholeOut) { violations.append("relayed stream: not the bytes that came") }
+        if whole.ending != nil, !whole.feed(input).isEmpty || !whole.fail(.upstream("x")).isEmpty {
+            violations.append("relayed stream: more after its end")
+        }
+        if let relayed = try? Responses.relayedCompletion(from: input, contentType: nil), relayed.bytes != input {
+            violations.append("relayed answer: not the bytes that came")
+        }
         if let completion = try? Responses.completion(from: input, contentType: nil) {
             violations += roundTrip(.object(completion.object), "translated answer")
+            if let response = (try? JSON(parsing: input))?.object {
+                var faked = Responses.StreamRelay()
+                let events = Responses.fakeStream(response)
+                if faked.feed(events) != events || faked.ending == nil {
+                    violations.append("faked Responses stream: not a whole stream ending in its terminal event")
+                }
+            }
             let choices = completion.object["choices"]?.array ?? []
             if completion.object["object"] != "chat.completion" || choices.count != 1 {
                 violations.append("translated answer: not one chat.completion choice")

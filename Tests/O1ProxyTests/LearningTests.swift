@@ -14,12 +14,12 @@ private let sent: JSONObject = {
     return try! JSON(parsing: Array(source.utf8)).object!
 }()
 
-private func fix(param: String?, code: String? = "unsupported_parameter", body: JSONObject = sent, api: UpstreamAPI = .chat,
+private func fix(param: String?, code: String? = "unsupported_parameter", body: JSONObject = sent, api: Endpoint = .chat,
                  applied: [Fix] = []) -> Fix? {
     Learning.fix(status: 400, body: errorBody(param: param, code: code), sent: body, api: api, applied: applied)
 }
 
-private func learned(_ body: String, status: Int = 400, api: UpstreamAPI = .chat, sent: JSONObject = sent, applied: [Fix] = []) -> Fix? {
+private func learned(_ body: String, status: Int = 400, api: Endpoint = .chat, sent: JSONObject = sent, applied: [Fix] = []) -> Fix? {
     Learning.fix(status: status, body: bytes(body), sent: sent, api: api, applied: applied)
 }
 
@@ -43,7 +43,7 @@ private func learned(_ body: String, status: Int = 400, api: UpstreamAPI = .chat
     }
 
     @Test func mappedRoleAppliesToEveryMessageWithThatRole() throws {
-        let request = try ChatRequest(parsing: bytes(#"{"model":"o9","messages":[{"role":"system"},{"role":"user"},{"role":"system"}]}"#))
+        let request = try ClientRequest(chat: bytes(#"{"model":"o9","messages":[{"role":"system"},{"role":"user"},{"role":"system"}]}"#))
         let learned = try #require(fix(param: "messages[0].role", code: "unsupported_value", body: request.body))
         let body = [learned].applied(to: request.body)
         #expect(body["messages"]?.array?.map { $0["role"]?.string } == ["user", "user", "user"])
@@ -71,7 +71,7 @@ private func learned(_ body: String, status: Int = 400, api: UpstreamAPI = .chat
     }
 
     @Test func learnedDropRemovesTheKey() throws {
-        let request = try ChatRequest(parsing: bytes(#"{"model":"o9","messages":[{"role":"user"}],"top_p":1,"user":"u"}"#))
+        let request = try ClientRequest(chat: bytes(#"{"model":"o9","messages":[{"role":"user"}],"top_p":1,"user":"u"}"#))
         let learned = try #require(fix(param: "top_p", body: request.body))
         #expect([learned].applied(to: request.body).keys == ["model", "messages", "user"])
     }

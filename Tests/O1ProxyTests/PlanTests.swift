@@ -2,8 +2,8 @@ import Testing
 @testable import O1ProxyCore
 @testable import O1Proxy
 
-private func request(_ source: String) throws -> ChatRequest {
-    try ChatRequest(parsing: bytes(source))
+private func request(_ source: String) throws -> ClientRequest {
+    try ClientRequest(chat: bytes(source))
 }
 
 private func answer(_ status: Int, _ body: String) -> UpstreamAnswer {
@@ -20,11 +20,11 @@ private let noSummary = #"{"error":{"message":"Your organization must be verifie
     @Test func learnsTheBridgeAndThenAParameter() throws {
         let chat = try request(#"{"model":"o7-sage","messages":[{"role":"user","content":"hi"}],"temperature":0.3}"#)
         var plan = Plan(request: chat, rule: nil, remembered: [], summary: .off)
-        #expect(plan.api == .chat)
+        #expect(plan.route.upstream == .chat)
         var sent = plan.body
         #expect(sent == chat.body)
         #expect(plan.learn(from: answer(404, onlyResponses), sent: sent) == .useResponses)
-        #expect(plan.api == .responses)
+        #expect(plan.route.upstream == .responses)
         sent = plan.body
         #expect(sent["input"] != nil && sent["temperature"] == "0.3".jsonNumber)
         #expect(plan.learn(from: answer(400, noTemperature), sent: sent) == .drop("temperature"))
@@ -39,7 +39,7 @@ private let noSummary = #"{"error":{"message":"Your organization must be verifie
     @Test func rememberedFixesApplyFirst() throws {
         let chat = try request(#"{"model":"o7-sage","messages":[{"role":"user","content":"hi"}],"temperature":0.3}"#)
         let plan = Plan(request: chat, rule: nil, remembered: [.useResponses, .drop("temperature")], summary: .off)
-        #expect(plan.api == .responses)
+        #expect(plan.route.upstream == .responses)
         #expect(plan.body["temperature"] == nil)
         #expect(plan.fixes == plan.remembered)
     }

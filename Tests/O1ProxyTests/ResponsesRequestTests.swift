@@ -3,7 +3,7 @@ import Testing
 @testable import O1Proxy
 
 private func translate(_ source: String, fixes: [Fix] = [], summary: ReasoningSummary = .off) throws -> JSONObject {
-    let request = try ChatRequest(parsing: bytes(source))
+    let request = try ClientRequest(chat: bytes(source))
     return Responses.body(for: request, fixes: fixes, streaming: request.streamsUpstream(with: fixes), summary: summary)
 }
 

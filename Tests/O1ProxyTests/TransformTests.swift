@@ -2,8 +2,8 @@ import Testing
 @testable import O1ProxyCore
 @testable import O1Proxy
 
-private func chat(_ source: String) throws(APIError) -> ChatRequest {
-    try ChatRequest(parsing: bytes(source))
+private func chat(_ source: String) throws(APIError) -> ClientRequest {
+    try ClientRequest(chat: bytes(source))
 }
 
 private func validationError(_ source: String) -> APIError? {
@@ -21,7 +21,7 @@ private func upstream(_ source: String, rules: RuleBook = .builtIn) throws -> JS
     return chatBody(request, rules.rule(for: request.model)?.fixes ?? [])
 }
 
-private func chatBody(_ request: ChatRequest, _ fixes: [Fix]) -> JSONObject {
+private func chatBody(_ request: ClientRequest, _ fixes: [Fix]) -> JSONObject {
     ChatCompletions.body(for: request, fixes: fixes, streaming: request.streamsUpstream(with: fixes))
 }
 
@@ -152,7 +152,7 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
     /// One row of the rule table: the models it covers and what the proxy does to their requests.
     struct RuleRow: CustomTestStringConvertible, Sendable {
         var models: [String]
-        var api: UpstreamAPI = .chat
+        var api: Endpoint = .chat
         var faked = false
         var dropped: [String] = []
         var renamed: [String: String] = [:]

@@ -54,8 +54,8 @@ final class Exchange {
             }
             let config = try configuration.get()
             try authorize(request, config)
-            switch try route(request) {
-            case .chatCompletions: try completeChat(request, config)
+            switch try way(request) {
+            case .complete(let endpoint): try complete(request, as: endpoint, config)
             case .relay(let pathAndQuery): try relay(request, pathAndQuery, config)
             }
         } catch {
@@ -70,18 +70,23 @@ final class Exchange {
 
     // MARK: steps
 
-    private enum Route {
-        case chatCompletions
+    private enum Way {
+        /// A chat completion, or a client's own Responses request: planned for its model.
+        case complete(Endpoint)
+        /// Anything else under `/v1/`, passed on.
         case relay(String)
     }
 
-    private func route(_ request: HTTPRequest) throws -> Route {
-        if request.path == "/v1/chat/completions" {
+    private func way(_ request: HTTPRequest) throws -> Way {
+        if request.path == "/v1" + Endpoint.chat.path {
             guard request.method == "POST" else {
                 throw APIError(status: 405, message: "Use POST for /v1/chat/completions.", code: "method_not_allowed",
                                headers: [("Allow", "POST")])
             }
-            return .chatCompletions
+            return .complete(.chat)
+        }
+        if request.path == "/v1" + Endpoint.responses.path, request.method == "POST" {
+            return .complete(.responses)
         }
         guard request.path.hasPrefix("/v1/") else {
             throw APIError(status: 404, message: "Unknown path \(request.path): o1-proxy serves the OpenAI API under /v1/.",
@@ -111,9 +116,11 @@ final class Exchange {
 
     /// Sends the request the way its model takes it, and when the upstream rejects something the
     /// proxy knows how to fix (a parameter, a role, streaming, chat completions itself), fixes
-    /// it, remembers the fix for the next exchange, and tries again: the client sees one answer.
-    private func completeChat(_ request: HTTPRequest, _ config: Config) throws {
-        let chat = try ChatRequest(parsing: request.body)
+    /// it, remembers the fix for the next exchange, and tries again: the client sees one answer,
+    /// in the API it spoke.
+    private func complete(_ request: HTTPRequest, as endpoint: Endpoint, _ config: Config) throws {
+        reply = Reply(client: endpoint)
+        let chat = try endpoint == .chat ? ClientRequest(chat: request.body) : ClientRequest(responses: request.body)
         record.model = chat.model
         let rule = config.rules.rule(for: chat.model)
         if let longer = rule?.deadline, longer > allowed {
@@ -126,13 +133,13 @@ final class Exchange {
         record.warning = memory.warning ?? record.warning
         while true {
             let body = plan.body
-            record.api = plan.api
+            record.api = plan.route.upstream
             // A body no fix touched goes on as the client's own bytes, not re-encoded.
             let bytes = body == chat.body ? request.body : JSON.object(body).encoded()
             if config.logBodies { record.requestBody = bytes }
-            let delivery: Attempt.Delivery = plan.streamsUpstream ? .stream(plan.api.translator(for: chat)) : .collect
+            let delivery: Attempt.Delivery = plan.streamsUpstream ? .stream(plan.route.translator(for: chat)) : .collect
             streamMode = plan.streamsUpstream ? .native : .faked
-            switch try call(config, method: "POST", pathAndQuery: plan.api.path, headers: request.headers, body: bytes,
+            switch try call(config, method: "POST", pathAndQuery: plan.route.upstream.path, headers: request.headers, body: bytes,
                             delivery: delivery, keepAlive: chat.stream) {
             case .relayed(let ending, let usage):
                 record.usage = usage
@@ -154,11 +161,11 @@ final class Exchange {
 
     private func respond(with answer: UpstreamAnswer, _ plan: Plan) throws {
         guard answer.status == 200 else { return try passUpstreamError(answer) }
-        let completion = try plan.api.completion(from: answer.body, contentType: answer.contentType)
+        let completion = try plan.route.completion(from: answer.body, contentType: answer.contentType)
         record.usage = completion.usage
         if plan.request.stream {
             try send(reply.openEventStream(headers: answer.headers))
-            try send(reply.chunk(FakeStream.events(for: completion.object, includeUsage: plan.request.includeUsage)) + reply.end())
+            try send(reply.chunk(plan.route.fakeStream(completion, for: plan.request)) + reply.end())
         } else {
             try send(reply.full(status: 200, headers: answer.headers, body: completion.bytes))
         }
@@ -211,26 +218,32 @@ final class Exchange {
         var attempt = Attempt(delivery: delivery, keepAlive: keepalive, deadline: deadline,
                               timeout: .upstreamTimeout(after: allowed))
         defer { call.cancel() }
-        while true {
-            let events: [Attempt.Event]
-            switch mailbox.wait(client: client.input, until: attempt.nextWake) {
-            case .clientGone:
-                throw ClientGone(reason: "hung up while the upstream was answering")
-            case .timeout:
-                events = [.tick]
-            case .events(let arrived):
-                events = try arrived.map { event throws(APIError) in
-                    guard case .upstream(let event) = event else {
-                        throw APIError(status: 503, message: "o1-proxy is shutting down.", type: "server_error", code: "shutting_down")
+        do {
+            while true {
+                let events: [Attempt.Event]
+                switch mailbox.wait(client: client.input, until: attempt.nextWake) {
+                case .clientGone:
+                    throw ClientGone(reason: "hung up while the upstream was answering")
+                case .timeout:
+                    events = [.tick]
+                case .events(let arrived):
+                    events = try arrived.map { event throws(APIError) in
+                        guard case .upstream(let event) = event else {
+                            throw APIError(status: 503, message: "o1-proxy is shutting down.", type: "server_error", code: "shutting_down")
+                        }
+                        return event
                     }
-                    return event
+                }
+                for event in events {
+                    let step = try attempt.handle(event, at: .now, reply: &reply)
+                    try send(step.write)
+                    if let outcome = step.outcome { return outcome }
                 }
             }
-            for event in events {
-                let step = try attempt.handle(event, at: .now, reply: &reply)
-                try send(step.write)
-                if let outcome = step.outcome { return outcome }
-            }
+        } catch let failure as APIError {
+            // Told in the client's own stream, if it has one, numbered after what went out.
+            try send(attempt.fail(failure, reply: &reply))
+            throw failure
         }
     }
 

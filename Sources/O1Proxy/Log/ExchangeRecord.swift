@@ -17,7 +17,7 @@ struct ExchangeRecord: Sendable {
     var path: String?
     var model: String?
     /// Which upstream API the chat completion went to last.
-    var api: UpstreamAPI?
+    var api: Endpoint?
     var stream = StreamMode.none
     /// The status the client was sent; 499 (as nginx says) when it left before an answer.
     var status = 0

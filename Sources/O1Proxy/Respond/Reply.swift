@@ -9,13 +9,17 @@ struct Reply {
         case nothing, eventStream, raw, finished
     }
 
+    /// The API the client speaks: how an error is told inside its stream.
+    let client: Endpoint
     private(set) var state = State.nothing
     /// The status the client was sent, 0 while nothing was.
     private(set) var status = 0
     /// The client was sent an event stream (and so, whatever came after, had a stream).
     private(set) var streamed = false
 
-    init() {}
+    init(client: Endpoint = .chat) {
+        self.client = client
+    }
 
     mutating func full(status: Int, headers: HTTPFields = [],
                               contentType: String = "application/json", body: [UInt8]) -> [UInt8] {
@@ -63,7 +67,7 @@ struct Reply {
             return full(status: error.status, headers: error.headers, body: error.envelope.encoded())
         case .eventStream:
             state = .finished
-            return Chunked.chunk(SSE.errorEvent(error)) + Chunked.end
+            return Chunked.chunk(client.errorEvent(error, sequenceNumber: 0)) + Chunked.end
         case .raw, .finished:
             state = .finished
             return []

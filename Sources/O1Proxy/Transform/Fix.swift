@@ -10,7 +10,8 @@ enum Fix: Hashable, Sendable, CustomStringConvertible {
     case drop(String)
     /// Move a parameter to a new name, unless the client already set the new one.
     case rename(String, to: String)
-    /// Give every message with this role another role; content and order stay as they were.
+    /// Give every message (chat) or input item (Responses) with this role another role; content
+    /// and order stay as they were.
     case mapRole(String, to: String)
     /// Call the model without streaming and fake the stream the client asked for.
     case fakeStream
@@ -70,6 +71,7 @@ extension Array where Element == Fix {
                 body[from] = nil
             case .mapRole(let from, let to):
                 body["messages"] = body["messages"].map { mapRole(from, to, in: $0) }
+                body["input"] = body["input"].map { mapRole(from, to, in: $0) }
             case .drop, .rename, .fakeStream, .useResponses:
                 break
             }

@@ -10,7 +10,7 @@ enum Learning {
     /// The fix for an upstream rejection (`status`, error `body`) of `sent`, the body the
     /// upstream saw on `api`; `nil` when the rejection is not one the proxy can repair, or when
     /// the fix was already applied (so a stubborn upstream cannot loop it).
-    static func fix(status: Int, body: [UInt8], sent: JSONObject, api: UpstreamAPI, applied: [Fix]) -> Fix? {
+    static func fix(status: Int, body: [UInt8], sent: JSONObject, api: Endpoint, applied: [Fix]) -> Fix? {
         guard status == 400 || status == 404, let error = try? JSON(parsing: body)["error"] else { return nil }
         let param = error["param"]?.string
         let code = error["code"]?.string

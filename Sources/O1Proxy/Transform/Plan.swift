@@ -1,16 +1,16 @@
 import O1ProxyCore
 
-/// How a chat request reaches its model: which upstream API, with which fixes. It starts from
+/// How a request reaches its model: which way (`Route`), with which fixes. It starts from
 /// the model's rule and what earlier exchanges learned, and grows with every rejection the
 /// proxy can repair, so that each upstream call is the one the last rejection asked for.
 struct Plan {
-    let request: ChatRequest
+    let request: ClientRequest
     private(set) var fixes: [Fix]
     /// Fixes from earlier exchanges, applied before the first call.
     let remembered: [Fix]
     let summary: ReasoningSummary
 
-    init(request: ChatRequest, rule: ModelRule?, remembered: [Fix], summary: ReasoningSummary) {
+    init(request: ClientRequest, rule: ModelRule?, remembered: [Fix], summary: ReasoningSummary) {
         self.request = request
         let ruled = rule?.fixes ?? []
         self.remembered = remembered.filter { !ruled.contains($0) }
@@ -18,18 +18,18 @@ struct Plan {
         self.summary = rule?.summary ?? summary
     }
 
-    var api: UpstreamAPI { fixes.contains(.useResponses) ? .responses : .chat }
+    var route: Route { Route(client: request.endpoint, bridged: fixes.contains(.useResponses)) }
 
     /// The upstream is asked for a stream (relayed as it comes); otherwise the answer is whole
     /// (and faked into a stream when the client asked for one).
     var streamsUpstream: Bool { request.streamsUpstream(with: fixes) }
 
-    var body: JSONObject { api.body(for: request, fixes: fixes, summary: summary) }
+    var body: JSONObject { route.body(for: request, fixes: fixes, summary: summary) }
 
     /// Takes the lesson of a rejection of `sent`: the fix to retry with, or `nil` when there is
     /// none to learn and the rejection goes to the client.
     mutating func learn(from answer: UpstreamAnswer, sent: JSONObject) -> Fix? {
-        guard let fix = Learning.fix(status: answer.status, body: answer.body, sent: sent, api: api, applied: fixes) else {
+        guard let fix = Learning.fix(status: answer.status, body: answer.body, sent: sent, api: route.upstream, applied: fixes) else {
             return nil
         }
         fixes.append(fix)

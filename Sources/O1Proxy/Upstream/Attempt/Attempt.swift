@@ -111,10 +111,16 @@ struct Attempt {
             step = feed(&translator, bytes, head: head, at: now, reply: &reply)
         case (.relaying, .body(let bytes)):
             step.write = reply.chunk(bytes)
+        case (.streaming(_, var translator), .finished(let failure)):
+            // Cut, clean or not, before its final event: the client's stream says so in its API.
+            state = .done
+            step = end(&translator, failing: failure.map { self.failure($0, at: now) } ?? Self.cut, reply: &reply)
+        case (.streaming(_, var translator), .tick) where now >= deadline:
+            state = .done
+            step = end(&translator, failing: timeout, reply: &reply)
         case (_, .finished(let failure?)):
             state = .done
-            // A transport timeout at the deadline is the deadline.
-            throw now >= deadline ? timeout : APIError.upstream("The upstream call failed: \(failure).")
+            throw self.failure(failure, at: now)
         case (.waiting, .finished(nil)):
             state = .done
             throw APIError.upstream("The upstream sent no response.")
@@ -131,7 +137,7 @@ struct Attempt {
                 state = .collecting(head, [])
             }
             try finish(&step, reply: &reply)
-        case (.collecting, .finished(nil)), (.streaming, .finished(nil)), (.relaying, .finished(nil)):
+        case (.collecting, .finished(nil)), (.relaying, .finished(nil)):
             try finish(&step, reply: &reply)
         case (_, .tick):
             if now >= deadline {
@@ -146,6 +152,27 @@ struct Attempt {
         let waiting = keepAlive != nil && (reply.state == .nothing || reply.state == .eventStream)
         nextWake = waiting ? min(deadline, nextKeepalive) : deadline
         return step
+    }
+
+    /// How a failure from outside the call (the proxy stopped) is told to the client, whatever it
+    /// has had: inside a stream being translated, by the translator in the client's API, numbered
+    /// after what went out; otherwise by the reply.
+    mutating func fail(_ error: APIError, reply: inout Reply) -> [UInt8] {
+        let before = state
+        state = .done
+        guard case .streaming(_, var translator) = before else { return reply.fail(error) }
+        return end(&translator, failing: error, reply: &reply).write
+    }
+
+    /// A transport failure in the client's words; a timeout at the deadline is the deadline.
+    private func failure(_ description: String, at now: ContinuousClock.Instant) -> APIError {
+        now >= deadline ? timeout : APIError.upstream("The upstream call failed: \(description).")
+    }
+
+    /// The translated stream ends with `error` told in it: the client has all it will get.
+    private func end(_ translator: inout any StreamTranslator, failing error: APIError, reply: inout Reply) -> Step {
+        let event = translator.fail(error)
+        return Step(write: reply.chunk(event) + reply.end(), outcome: .relayed(ending: translator.ending, usage: translator.usage))
     }
 
     /// The first body bytes decide what the head meant: a stream to translate, a relay, or a

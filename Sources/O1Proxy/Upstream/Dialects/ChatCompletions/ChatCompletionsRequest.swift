@@ -7,7 +7,7 @@ enum ChatCompletions {
     /// (the upstream refuses the latter without the former). A stream asks for usage even when
     /// the client did not, so that every exchange's tokens reach the journal; the relay takes
     /// that usage chunk out again.
-    static func body(for request: ChatRequest, fixes: [Fix], streaming: Bool) -> JSONObject {
+    static func body(for request: ClientRequest, fixes: [Fix], streaming: Bool) -> JSONObject {
         var body = fixes.applied(to: request.body)
         if streaming {
             if !request.includeUsage, body["stream_options"]?.object != nil || body["stream_options"] == nil {

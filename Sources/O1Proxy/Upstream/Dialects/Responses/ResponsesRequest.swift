@@ -19,7 +19,7 @@ enum Responses {
     /// every other field the client sent is kept. `fixes` apply to the chat body first (roles,
     /// renames, dropped chat parameters) and to the translation after (what the Responses API
     /// itself refused: `reasoning.summary`, `max_output_tokens`, ...).
-    static func body(for request: ChatRequest, fixes: [Fix], streaming: Bool, summary: ReasoningSummary) -> JSONObject {
+    static func body(for request: ClientRequest, fixes: [Fix], streaming: Bool, summary: ReasoningSummary) -> JSONObject {
         let chat = fixes.applied(to: request.body)
         var body = JSONObject()
         var reasoning = JSONObject()

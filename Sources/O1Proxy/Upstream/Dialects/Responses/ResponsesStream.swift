@@ -31,6 +31,12 @@ extension Responses {
             self.includeUsage = includeUsage
         }
 
+        mutating func fail(_ error: APIError) -> [UInt8] {
+            guard ending == nil else { return [] }
+            ending = .failed(error.message)
+            return SSE.errorEvent(error)
+        }
+
         mutating func feed(_ bytes: [UInt8]) -> [UInt8] {
             guard ending == nil else { return [] }
             let events = splitter.feed(bytes)

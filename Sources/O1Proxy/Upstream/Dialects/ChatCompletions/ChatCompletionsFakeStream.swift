@@ -4,8 +4,8 @@ import O1ProxyCore
 /// with the chunk sequence OpenAI itself sends (role, reasoning summary, content, refusal and
 /// tool-call deltas, finish, optional usage, `[DONE]`) so SDKs and Continue cannot tell it from
 /// a real stream.
-enum FakeStream {
-    static func events(for completion: JSONObject, includeUsage: Bool) -> [UInt8] {
+extension ChatCompletions {
+    static func fakeStream(_ completion: JSONObject, includeUsage: Bool) -> [UInt8] {
         var base = JSONObject()
         for key in ["id", "created", "model", "system_fingerprint", "service_tier"] {
             base[key] = completion[key]
