@@ -216,6 +216,32 @@ def call_without_output(call_id) -> Rejection:
     return 400, openai_error(f"No tool output found for function call {call_id}.", "input", None)
 
 
+def message_without_reasoning(item_id, reasoning_id) -> Rejection:
+    # continuedev/continue#12620 (gpt-5.5), mastra-ai/mastra#22291. openai/openai-node#1791 quotes
+    # another form ("…without its required preceding item of type 'reasoning'"); the fake uses
+    # the one that matches the function_call wording above.
+    return 400, openai_error(f"Item '{item_id}' of type 'message' was provided without its "
+                             f"required 'reasoning' item: '{reasoning_id}'.", "input", None)
+
+
+# ---- /v1/responses reasoning items, encrypted content, stored state -----------------------
+
+def reasoning_without_following(item_id) -> Rejection:
+    # continuedev/continue#8933 and #10428, mastra-ai/mastra#11103, openai/openai-node#1567. The
+    # wording for a reasoning item without an id (Codex sends none) is inferred.
+    subject = f"Item '{item_id}' of type 'reasoning'" if item_id else "Item of type 'reasoning'"
+    return 400, openai_error(f"{subject} was provided without its required following item.",
+                             "input", None)
+
+
+def encrypted_content_unsupported() -> Rejection:
+    # include reasoning.encrypted_content for a model that does not reason: pydantic/pydantic-ai
+    # #3326 (gpt-5-chat-latest), NousResearch/hermes-agent#23450 (gpt-4o-mini),
+    # microsoft/agent-framework#7483 (gpt-4.1 on Azure).
+    return 400, openai_error("Encrypted content is not supported with this model.", "include",
+                             None)
+
+
 # ---- faults -----------------------------------------------------------------------------
 
 def server_error() -> Rejection:
