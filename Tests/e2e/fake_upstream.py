@@ -45,6 +45,7 @@ import signal
 from fake_openai import azure, faults, models
 from fake_openai.answers import compute_usage
 from fake_openai.models import MODEL_LIST
+from fake_openai.prompt_cache import DEFAULT_MODE, MODES
 from fake_openai.server import FakeUpstream
 
 __all__ = ["FakeUpstream", "MODEL_LIST", "compute_usage", "tables"]
@@ -69,6 +70,9 @@ def main(argv=None):
                     help="seconds between stream events (default 0.005)")
     ap.add_argument("--max-records", type=int, default=2000,
                     help="requests kept for /_fake/requests (oldest dropped; default 2000)")
+    ap.add_argument("--prompt-cache", choices=MODES, default=DEFAULT_MODE,
+                    help=f"the prompt cache's mode (default {DEFAULT_MODE}; see "
+                    "fake_openai/prompt_cache.py)")
     ap.add_argument("--list", action="store_true", help="print the model, fault and deployment "
                     "tables as Markdown and exit")
     ap.add_argument("-v", "--verbose", action="store_true", help="log each request on stderr")
@@ -77,7 +81,7 @@ def main(argv=None):
         print(tables(), end="")
         return
     srv = FakeUpstream(args.host, args.port, verbose=args.verbose, chunk_delay=args.chunk_delay,
-                       max_records=args.max_records)
+                       max_records=args.max_records, prompt_cache=args.prompt_cache)
     print(f"fake-upstream listening on {srv.url}", flush=True)
 
     def on_term(*_):

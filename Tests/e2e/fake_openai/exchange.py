@@ -26,7 +26,7 @@ class Chat:
         plan = answers.plan(answers.chat_subject(ex.body.get("messages")),
                             answers.chat_tools(ex.body))
         return chat_wire.completion(ex.body, plan, ex.model, ex.family.reasoning,
-                                    length=budget_fault)
+                                    length=budget_fault, cached=ex.prompt.cached)
 
     @staticmethod
     def events(ex: Exchange, answer: dict) -> list[dict]:
@@ -54,7 +54,8 @@ class Responses:
     @staticmethod
     def answer(ex: Exchange, budget_fault=False) -> dict:
         plan = answers.plan(answers.responses_subject(ex.body), answers.responses_tools(ex.body))
-        return responses_wire.answer(ex.body, plan, ex.model, ex.family.reasoning, budget_fault)
+        return responses_wire.answer(ex.body, plan, ex.model, ex.family.reasoning, budget_fault,
+                                     prompt=ex.prompt)
 
     @staticmethod
     def events(ex: Exchange, answer: dict) -> list[dict]:
@@ -74,9 +75,11 @@ class Responses:
 
 
 class Exchange:
-    def __init__(self, handler, rec: dict, body: dict, dialect, family: Family, model: str):
+    def __init__(self, handler, rec: dict, body: dict, dialect, family: Family, model: str,
+                 prompt: answers.Prompt):
         self.handler, self.rec, self.body = handler, rec, body
         self.dialect, self.family, self.model = dialect, family, model
+        self.prompt = prompt  # its size and what the prompt cache held
         self.stream = body.get("stream") is True
         self.conn = None
 

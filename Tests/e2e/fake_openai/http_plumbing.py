@@ -1,5 +1,6 @@
 """HTTP plumbing for the fake upstream: the shared state (records, watched connections,
-stream pacing) and the request handler's byte-level I/O, with the real API's headers."""
+stream pacing, the prompt cache) and the request handler's byte-level I/O, with the real API's
+headers."""
 
 from __future__ import annotations
 
@@ -15,15 +16,35 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler
 
+from .prompt_cache import DEFAULT_MODE, MODES, PromptCache
+
 
 class FakeState:
-    def __init__(self, chunk_delay=0.005, max_records=2000):
+    def __init__(self, chunk_delay=0.005, max_records=2000, prompt_cache=DEFAULT_MODE):
         self.lock = threading.Lock()
         self.requests = []
         self.conns = []
         self.seq = 0
         self.chunk_delay = chunk_delay
         self.max_records = max_records  # oldest records are forgotten (long benchmark runs)
+        self.default_prompt_cache = prompt_cache
+        self.prompt_cache_mode = prompt_cache
+        self.prompt_cache = PromptCache()
+
+    def configure(self, chunk_delay=None, prompt_cache=None):
+        """POST /_fake/config. prompt_cache lasts until the next reset."""
+        if prompt_cache is not None and prompt_cache not in MODES:
+            raise ValueError(f"prompt_cache is one of {', '.join(MODES)}")
+        with self.lock:
+            if chunk_delay is not None:
+                self.chunk_delay = float(chunk_delay)
+            if prompt_cache is not None:
+                self.prompt_cache_mode = prompt_cache
+
+    def lookup_prompt(self, bucket_id: str, tokens: list[str]) -> tuple[int, str]:
+        """What the prompt cache held of `tokens` (then it holds them), and the mode."""
+        with self.lock:
+            return self.prompt_cache.lookup_and_add(bucket_id, tokens), self.prompt_cache_mode
 
     def record(self, rec):
         with self.lock:
@@ -44,9 +65,13 @@ class FakeState:
         return c
 
     def reset(self):
+        """Forget requests, connections and the prompt cache; the prompt cache mode goes back to
+        the one the server started with."""
         with self.lock:
             self.requests.clear()
             self.conns.clear()
+            self.prompt_cache.clear()
+            self.prompt_cache_mode = self.default_prompt_cache
 
 
 class Plumbing(BaseHTTPRequestHandler):

@@ -15,7 +15,7 @@ import hashlib
 import json
 import time
 
-from .answers import REASONING_TOKENS, Plan, new_id, responses_usage, split_text, words
+from .answers import REASONING_TOKENS, Plan, Prompt, new_id, responses_usage, split_text, words
 
 # Real deltas carry padding so that delta + obfuscation is 16 characters long.
 OBFUSCATED_LENGTH = 16
@@ -76,9 +76,11 @@ def response(body: dict, model: str, reasoning: bool, *, status: str, output: li
     }
 
 
-def answer(body: dict, plan: Plan, model: str, reasoning: bool, budget_fault=False) -> dict:
+def answer(body: dict, plan: Plan, model: str, reasoning: bool, budget_fault=False, *,
+           prompt: Prompt) -> dict:
     """The completed response; incomplete when `max_output_tokens` cannot hold the answer
-    (reasoning comes first and eats the budget, so nothing visible is left) or on `budget_fault`."""
+    (reasoning comes first and eats the budget, so nothing visible is left) or on `budget_fault`.
+    `prompt`: its size and what the cache held."""
     asked = body.get("reasoning") if isinstance(body.get("reasoning"), dict) else {}
     summary = asked.get("summary") is not None
     output = output_items(plan, reasoning, summary)
@@ -89,10 +91,10 @@ def answer(body: dict, plan: Plan, model: str, reasoning: bool, budget_fault=Fal
         spent = budget if isinstance(budget, int) else 64
         return response(body, model, reasoning, status="incomplete",
                         output=[i for i in output if i["type"] == "reasoning"],
-                        usage=responses_usage(body, spent, spent if reasoning else 0),
+                        usage=responses_usage(prompt, spent, spent if reasoning else 0),
                         incomplete="max_output_tokens")
     return response(body, model, reasoning, status="completed", output=output,
-                    usage=responses_usage(body, needed, r))
+                    usage=responses_usage(prompt, needed, r))
 
 
 def failed(body: dict, model: str, reasoning: bool) -> dict:
