@@ -1,7 +1,7 @@
 """What the fake upstream serves: every request is recorded, then routed through a few named
-steps (authenticate, check the shape, find the model, check its rules, look the prompt up in
-the prompt cache) to its answer or to the fault its model name picks. Rejections raise
-`Refused` and leave as the real API's error body."""
+steps (authenticate, check the shape, find the model, check its rules, check the replayed
+reasoning, look the prompt up in the prompt cache) to its answer or to the fault its model name
+picks. Rejections raise `Refused` and leave as the real API's error body."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 from http.server import ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from . import (answers, azure, chat_validation, errors as e, faults, prompt_cache,
+from . import (answers, azure, chat_validation, errors as e, faults, prompt_cache, reasoning,
                responses_validation, scope)
 from .answers import responses_tools
 from .exchange import Chat, ClientGone, Exchange, Responses
@@ -49,7 +50,7 @@ class Target:
     fault: faults.Picked | None  # the fault a fault model's name picks
     verified: bool  # the key's organization may stream every model and get summaries
     chat_refusal: e.Rejection | None  # why chat completions does not serve it
-    scope: str  # whom the prompt cache belongs to (scope.py)
+    scope: str  # whom encrypted content and the prompt cache belong to (scope.py)
     chat_dialect: type = Chat
 
 
@@ -163,11 +164,20 @@ class Handler(Plumbing):
     def serve_responses(self, rec, body, target: Target):
         refuse_if(responses_validation.check_model(body, target.family, target.verified))
         rec["strict_tools"] = [t.name for t in responses_tools(body) if t.strict]
-        tokens = answers.responses_prompt(body)
+        refuses = bool(target.fault and target.fault.fault.refuses_encrypted)
+        replay = reasoning.check_replay(body, target.scope, self.state, refuses)
+        if replay.incident:
+            rec["refused_encrypted"] = True
+        refuse_if(replay.rejection)
+        if replay.items:
+            rec["reasoning_replay"] = [r.record() for r in replay.items]
+        tokens = answers.responses_prompt(body, replay.tokens)
         prompt = self.look_up_prompt(rec, body, target, tokens,
                                      legacy=answers.legacy_cached_tokens(body, len(tokens)))
+        seal = (partial(reasoning.seal, scope=target.scope)
+                if target.family.reasoning and reasoning.wants_encrypted_content(body) else None)
         self.answer(Exchange(self, rec, body, Responses, target.family, target.answer_model,
-                             prompt), target.fault)
+                             prompt, seal), target.fault)
 
     def look_up_prompt(self, rec, body, target: Target, tokens: list[str], legacy: int
                        ) -> answers.Prompt:
@@ -276,5 +286,6 @@ class FakeUpstream:
         self.state.reset()
 
     def configure(self, **settings):
-        """As POST /_fake/config: chunk_delay, prompt_cache ("prefix" or "half")."""
+        """As POST /_fake/config: chunk_delay, prompt_cache ("prefix" or "half"),
+        refuse_encrypted (how many requests replaying encrypted reasoning to refuse)."""
         self.state.configure(**settings)
