@@ -137,7 +137,7 @@ class Replay:
     items: tuple[Replayed, ...] = ()
 
     @property
-    def tokens(self) -> dict[int, Replayed]:
+    def by_index(self) -> dict[int, Replayed]:
         return {r.index: r for r in self.items}
 
 

@@ -171,7 +171,7 @@ class Handler(Plumbing):
         refuse_if(replay.rejection)
         if replay.items:
             rec["reasoning_replay"] = [r.record() for r in replay.items]
-        tokens = answers.responses_prompt(body, replay.tokens)
+        tokens = answers.responses_prompt(body, replay.by_index)
         prompt = self.look_up_prompt(rec, body, target, tokens,
                                      legacy=answers.legacy_cached_tokens(body, len(tokens)))
         seal = (partial(reasoning.seal, scope=target.scope)
