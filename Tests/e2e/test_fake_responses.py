@@ -20,6 +20,9 @@ def output_item(call_id="call_1"):
     return {"type": "function_call_output", "call_id": call_id, "output": "sunny"}
 
 
+REASONING = {"type": "reasoning", "id": "rs_1", "summary": []}
+
+
 def req(model="o3", input_="hi", **extra):
     return {"model": model, "input": input_, **extra}
 
@@ -78,6 +81,35 @@ REJECTED = [
     ("stream_options without stream", req(stream_options={"include_obfuscation": False}),
      error("The 'stream_options' parameter is only allowed when 'stream' is enabled.",
            "stream_options")),
+    ("a reasoning item last", req(input_=[USER, REASONING]),
+     error("Item 'rs_1' of type 'reasoning' was provided without its required following item.",
+           "input")),
+    ("a reasoning item before a user message", req(input_=[USER, REASONING, USER]),
+     error("Item 'rs_1' of type 'reasoning' was provided without its required following item.",
+           "input")),
+    ("two reasoning items in a row", req(input_=[USER, REASONING, REASONING, call_item(),
+                                                 output_item()]),
+     error("Item 'rs_1' of type 'reasoning' was provided without its required following item.",
+           "input")),
+    ("a reasoning item with neither id nor encrypted content", req(input_=[
+        USER, {"type": "reasoning", "summary": []}, call_item(), output_item()]),
+     error("Missing required parameter: 'input[1].id'.", "input[1].id",
+           "missing_required_parameter")),
+    ("an assistant message keeping its msg_ id without its reasoning item", req(input_=[
+        USER, {"type": "message", "role": "assistant", "id": "msg_abc",
+               "content": [{"type": "output_text", "text": "x", "annotations": []}]}, USER]),
+     error("Item 'msg_abc' of type 'message' was provided without its required 'reasoning' "
+           "item: 'rs_abc'.", "input")),
+    ("an include the API does not know", req(include=["reasoning.encrypted"]),
+     error("Invalid value: 'reasoning.encrypted'. Supported values are: "
+           "'file_search_call.results', 'web_search_call.results', "
+           "'web_search_call.action.sources', 'message.input_image.image_url', "
+           "'computer_call_output.output.image_url', 'code_interpreter_call.outputs', "
+           "'reasoning.encrypted_content', and 'message.output_text.logprobs'.", "include[0]",
+           "invalid_value")),
+    ("encrypted reasoning from a model that does not reason",
+     req("gpt-4o", include=["reasoning.encrypted_content"]),
+     error("Encrypted content is not supported with this model.", "include")),
     ("an unknown model", req("o0-nope"),
      error("The requested model 'o0-nope' does not exist.", "model", "model_not_found")),
     ("an unknown fault", req("fault-nope"),
@@ -94,9 +126,10 @@ def test_rejects_what_the_real_endpoint_rejects(fake, case, request_, expected):
 ACCEPTED = [
     ("a flat tool", req(tools=[FLAT_TOOL])),
     ("a call without id, then its result", req(input_=[USER, call_item(), output_item()])),
-    ("a call with id after its reasoning item", req(input_=[
-        USER, {"type": "reasoning", "id": "rs_1", "summary": []}, call_item(id="fc_1"),
-        output_item()])),
+    ("a call with id after its (stored) reasoning item", req(input_=[
+        USER, REASONING, call_item(id="fc_1"), output_item()])),
+    ("a reasoning item before an assistant message", req(input_=[
+        USER, REASONING, {"role": "assistant", "content": "x"}, USER])),
     ("a call with id on a model that does not reason", req("gpt-4o", input_=[
         USER, call_item(id="fc_1"), output_item()])),
     ("a result whose call is stored", req(input_=[output_item("call_9")],

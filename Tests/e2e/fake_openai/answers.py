@@ -9,8 +9,15 @@ tool result). Rules, first match wins:
   otherwise                                  -> "echo: <subject>"
 A call's arguments are {"city": "Paris"}; for a tool the API treats as strict, every property
 of its schema is filled instead (strict mode makes optional properties required).
-Token counts: 4 + words per input message, words of the visible answer, plus 192 reasoning
-tokens for a reasoning model.
+
+Token counts. The prompt is a list of tokens built from the request in order: the instructions,
+each tool, each input item. Each of these is 4 tokens that say what it is (a message's role, a
+call's call_id and name, a tool's name and strictness) and then its words (a message's text, a
+call's arguments, a result's output, a tool's description and JSON schema); a replayed reasoning
+item is the reasoning tokens it stands for (192). Chat messages count the same way (a tool
+message as a function call output, an assistant's tool_calls as function calls), so the same
+conversation is the same prompt on both endpoints. The answer: words of the visible text, plus
+192 reasoning tokens for a reasoning model. How much of the prompt was cached: prompt_cache.py.
 """
 
 from __future__ import annotations
@@ -121,17 +128,18 @@ def chat_tools(body: dict) -> list[Tool]:
     return out
 
 
-def compute_usage(body: dict, content: str, reasoning: bool, completion_override=None) -> dict:
-    """Chat usage for this request and answer text: tests call it to predict the counts."""
-    prompt = sum(4 + words(message_text(m)) for m in body.get("messages") or []
-                 if isinstance(m, dict))
+def compute_usage(body: dict, content: str, reasoning: bool, completion_override=None,
+                  cached=0) -> dict:
+    """Chat usage for this request and answer text: tests call it to predict the counts
+    (`cached`: what the prompt cache found, 0 unless the prompt is 1,024 tokens or more)."""
+    prompt = len(chat_prompt(body))
     r = REASONING_TOKENS if reasoning else 0
     completion = completion_override if completion_override is not None else words(content) + r
     return {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
-        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
         "completion_tokens_details": {"reasoning_tokens": r, "audio_tokens": 0,
                                       "accepted_prediction_tokens": 0,
                                       "rejected_prediction_tokens": 0},
@@ -176,28 +184,101 @@ def responses_tools(body: dict) -> list[Tool]:
             if isinstance(t, dict) and t.get("type") == "function"]
 
 
-def input_tokens(body: dict) -> int:
-    n = 4 + words(body["instructions"]) if isinstance(body.get("instructions"), str) else 0
-    for item in input_items(body):
-        kind = item_type(item)
-        text = (part_text(item.get("content")) if kind == "message"
-                else part_text(item.get("output")) if kind == "function_call_output"
-                else item.get("arguments", "") if kind == "function_call" else "")
-        n += 4 + words(text if isinstance(text, str) else "")
-    return n
-
-
-def cached_tokens(body: dict, prompt: int) -> int:
-    """Half the prompt when it is long or keyed for caching, so cached counts are testable."""
-    long = sum(words(part_text(i.get("content"))) for i in input_items(body)) > 50
-    return prompt // 2 if body.get("prompt_cache_key") or long else 0
-
-
-def responses_usage(body: dict, output_tokens: int, reasoning_tokens: int) -> dict:
-    prompt = input_tokens(body)
-    return {"input_tokens": prompt,
-            "input_tokens_details": {"cached_tokens": cached_tokens(body, prompt),
-                                     "cache_write_tokens": 0},
+def responses_usage(prompt: Prompt, output_tokens: int, reasoning_tokens: int) -> dict:
+    return {"input_tokens": prompt.tokens,
+            "input_tokens_details": {"cached_tokens": prompt.cached, "cache_write_tokens": 0},
             "output_tokens": output_tokens,
             "output_tokens_details": {"reasoning_tokens": reasoning_tokens},
-            "total_tokens": prompt + output_tokens}
+            "total_tokens": prompt.tokens + output_tokens}
+
+
+# ---- the prompt, as tokens ----------------------------------------------------------------
+
+HEADER_TOKENS = 4
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A request's prompt: how many tokens, and how many of them the prompt cache held."""
+    tokens: int
+    cached: int
+
+
+def segment(kind: str, key: str, text: str) -> list[str]:
+    """One instruction, tool or item: HEADER_TOKENS saying what it is, then its words."""
+    return [f"<{kind}|{key}|{i}>" for i in range(HEADER_TOKENS)] + (text or "").split()
+
+
+def tool_segment(name, description, parameters, strict: bool) -> list[str]:
+    schema = json.dumps(parameters, sort_keys=True) if parameters is not None else ""
+    text = f"{description} {schema}" if isinstance(description, str) else schema
+    return segment("tool", f"{name}|strict={strict}", text)
+
+
+def reasoning_segment(reasoning_id: str, tokens: int) -> list[str]:
+    """A replayed reasoning item: the reasoning it stands for, told apart by its item's id."""
+    return [f"<reasoning|{reasoning_id}|{i}>" for i in range(tokens)]
+
+
+def responses_prompt(body: dict, replayed: dict | None = None) -> list[str]:
+    """The prompt of a /v1/responses request. `replayed`: input index -> the reasoning item the
+    fake accepted there (reasoning.Replayed); a reasoning item not in it counts as 4 tokens."""
+    replayed = replayed or {}
+    toks = []
+    if isinstance(body.get("instructions"), str):
+        toks += segment("instructions", "", body["instructions"])
+    for t in body.get("tools") or []:
+        if isinstance(t, dict) and t.get("type") == "function":
+            toks += tool_segment(t.get("name"), t.get("description"), t.get("parameters"),
+                                 t.get("strict") is not False)
+        elif isinstance(t, dict):
+            toks += segment("tool", str(t.get("type")), json.dumps(t, sort_keys=True))
+    for i, item in enumerate(input_items(body)):
+        kind = item_type(item)
+        if i in replayed:
+            r = replayed[i]
+            toks += reasoning_segment(r.reasoning_id, r.tokens)
+        elif kind == "message":
+            toks += segment("message", str(item.get("role")), part_text(item.get("content")))
+        elif kind == "function_call":
+            args = item.get("arguments")
+            toks += segment("function_call", f"{item.get('call_id')}|{item.get('name')}",
+                            args if isinstance(args, str) else "")
+        elif kind == "function_call_output":
+            toks += segment("function_call_output", str(item.get("call_id")),
+                            part_text(item.get("output")))
+        else:
+            toks += segment(kind or "item", "", "")
+    return toks
+
+
+def chat_prompt(body: dict) -> list[str]:
+    """The prompt of a chat completions request, in the same tokens as its Responses twin."""
+    toks = []
+    for t in body.get("tools") or []:
+        fn = t.get("function") if isinstance(t, dict) else None
+        if isinstance(fn, dict):
+            toks += tool_segment(fn.get("name"), fn.get("description"), fn.get("parameters"),
+                                 fn.get("strict") is True)
+    for m in body.get("messages") or []:
+        if not isinstance(m, dict):
+            continue
+        role, calls = m.get("role"), m.get("tool_calls")
+        calls = [c for c in calls if isinstance(c, dict)] if isinstance(calls, list) else []
+        if role == "tool":
+            toks += segment("function_call_output", str(m.get("tool_call_id")), message_text(m))
+            continue
+        if message_text(m) or not calls:
+            toks += segment("message", str(role), message_text(m))
+        for c in calls:
+            fn = c.get("function") if isinstance(c.get("function"), dict) else {}
+            args = fn.get("arguments")
+            toks += segment("function_call", f"{c.get('id')}|{fn.get('name')}",
+                            args if isinstance(args, str) else "")
+    return toks
+
+
+def legacy_cached_tokens(body: dict, prompt: int) -> int:
+    """The "half" prompt cache mode: half the prompt when it is long or keyed for caching."""
+    long = sum(words(part_text(i.get("content"))) for i in input_items(body)) > 50
+    return prompt // 2 if body.get("prompt_cache_key") or long else 0

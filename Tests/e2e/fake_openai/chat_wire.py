@@ -30,17 +30,20 @@ def message(plan: Plan) -> dict:
     return msg
 
 
-def completion(body: dict, plan: Plan, model: str, reasoning: bool, length=False) -> dict:
-    """The whole chat.completion; `length`: the budget ran out in reasoning, content empty."""
+def completion(body: dict, plan: Plan, model: str, reasoning: bool, length=False,
+               cached=0) -> dict:
+    """The whole chat.completion; `length`: the budget ran out in reasoning, content empty;
+    `cached`: the prompt tokens the prompt cache held."""
     n = body.get("n") if isinstance(body.get("n"), int) and 1 <= body["n"] <= 8 else 1
     if length:
         msg, finish = {"role": "assistant", "content": "", "refusal": None}, "length"
         usage = compute_usage(body, "", reasoning,
-                              completion_override=body.get("max_completion_tokens") or 64)
+                              completion_override=body.get("max_completion_tokens") or 64,
+                              cached=cached)
         usage["completion_tokens_details"]["reasoning_tokens"] = usage["completion_tokens"]
     else:
         msg, finish = message(plan), "tool_calls" if plan.calls else "stop"
-        usage = compute_usage(body, plan.visible, reasoning)
+        usage = compute_usage(body, plan.visible, reasoning, cached=cached)
     choices = [{"index": i, "message": json.loads(json.dumps(msg)), "finish_reason": finish}
                for i in range(n)]
     if not reasoning:

@@ -216,6 +216,67 @@ def call_without_output(call_id) -> Rejection:
     return 400, openai_error(f"No tool output found for function call {call_id}.", "input", None)
 
 
+def message_without_reasoning(item_id, reasoning_id) -> Rejection:
+    # continuedev/continue#12620 (gpt-5.5), mastra-ai/mastra#22291. openai/openai-node#1791 quotes
+    # another form ("…without its required preceding item of type 'reasoning'"); the fake uses
+    # the one that matches the function_call wording above.
+    return 400, openai_error(f"Item '{item_id}' of type 'message' was provided without its "
+                             f"required 'reasoning' item: '{reasoning_id}'.", "input", None)
+
+
+# ---- /v1/responses reasoning items, encrypted content, stored state -----------------------
+
+def reasoning_without_following(item_id) -> Rejection:
+    # continuedev/continue#8933 and #10428, mastra-ai/mastra#11103, openai/openai-node#1567. The
+    # wording for a reasoning item without an id (Codex sends none) is inferred.
+    subject = f"Item '{item_id}' of type 'reasoning'" if item_id else "Item of type 'reasoning'"
+    return 400, openai_error(f"{subject} was provided without its required following item.",
+                             "input", None)
+
+
+DECRYPT_FAILED = "Encrypted content could not be decrypted or parsed."
+ORGANIZATION_MISMATCH = "Encrypted content organization_id did not match the target organization."
+
+
+def invalid_encrypted_content(item_id, content, reason) -> Rejection:
+    # "The encrypted content for item rs_… could not be verified. Reason: Encrypted content could
+    # not be decrypted or parsed." (openai/codex#35334, smallmain/vscode-unify-chat-provider#178,
+    # Wei-Shaw/sub2api#2863). An item without an id (Codex sends none) is named by its content,
+    # abbreviated as the API does: "The encrypted content gAAA...CwHs could not be verified."
+    # (openai/codex#8119, #8126, #8132). Another organization's content: the reason
+    # ORGANIZATION_MISMATCH (openai/codex#13724).
+    if item_id:
+        subject = f"for item {item_id}"
+    else:
+        text = content if isinstance(content, str) else str(content)
+        subject = f"{text[:4]}...{text[-4:]}" if len(text) > 8 else text
+    return 400, openai_error(f"The encrypted content {subject} could not be verified. Reason: "
+                             f"{reason}", None, "invalid_encrypted_content")
+
+
+def item_not_persisted(item_id) -> Rejection:
+    # A 404 (can1357/oh-my-pi#41, cline/cline#9399, anomalyco/opencode#7724 and #8987; the body
+    # as clients recorded it, with param "input").
+    return 404, openai_error(f"Item with id '{item_id}' not found. Items are not persisted when "
+                             "`store` is set to false. Try again with `store` set to true, or "
+                             "remove this item from your input.", "input", None)
+
+
+def previous_response_not_found(response_id) -> Rejection:
+    # previous_response_id naming a response made with store:false (cline/cline#10479,
+    # bigduu/Bamboo-agent#64; the message as clients quote it).
+    return 400, openai_error(f"Previous response with id '{response_id}' not found.",
+                             "previous_response_id", "previous_response_not_found")
+
+
+def encrypted_content_unsupported() -> Rejection:
+    # include reasoning.encrypted_content for a model that does not reason: pydantic/pydantic-ai
+    # #3326 (gpt-5-chat-latest), NousResearch/hermes-agent#23450 (gpt-4o-mini),
+    # microsoft/agent-framework#7483 (gpt-4.1 on Azure).
+    return 400, openai_error("Encrypted content is not supported with this model.", "include",
+                             None)
+
+
 # ---- faults -----------------------------------------------------------------------------
 
 def server_error() -> Rejection:

@@ -26,7 +26,7 @@ class Chat:
         plan = answers.plan(answers.chat_subject(ex.body.get("messages")),
                             answers.chat_tools(ex.body))
         return chat_wire.completion(ex.body, plan, ex.model, ex.family.reasoning,
-                                    length=budget_fault)
+                                    length=budget_fault, cached=ex.prompt.cached)
 
     @staticmethod
     def events(ex: Exchange, answer: dict) -> list[dict]:
@@ -54,13 +54,19 @@ class Responses:
     @staticmethod
     def answer(ex: Exchange, budget_fault=False) -> dict:
         plan = answers.plan(answers.responses_subject(ex.body), answers.responses_tools(ex.body))
-        return responses_wire.answer(ex.body, plan, ex.model, ex.family.reasoning, budget_fault)
+        out = responses_wire.answer(ex.body, plan, ex.model, ex.family.reasoning, budget_fault,
+                                    prompt=ex.prompt, seal=ex.seal)
+        if ex.body.get("store") is False:  # nothing of it can be referred to later
+            ex.handler.state.remember_unstored(
+                [out["id"]] + [i["id"] for i in out["output"] if i["type"] == "reasoning"])
+        return out
 
     @staticmethod
     def events(ex: Exchange, answer: dict) -> list[dict]:
         opts = ex.body.get("stream_options")
         return responses_wire.stream_events(
-            answer, not (isinstance(opts, dict) and opts.get("include_obfuscation") is False))
+            answer, not (isinstance(opts, dict) and opts.get("include_obfuscation") is False),
+            ex.seal)
 
     frame = staticmethod(responses_wire.frame)
     without_content = staticmethod(responses_wire.without_output)
@@ -74,9 +80,12 @@ class Responses:
 
 
 class Exchange:
-    def __init__(self, handler, rec: dict, body: dict, dialect, family: Family, model: str):
+    def __init__(self, handler, rec: dict, body: dict, dialect, family: Family, model: str,
+                 prompt: answers.Prompt, seal: responses_wire.Seal | None = None):
         self.handler, self.rec, self.body = handler, rec, body
         self.dialect, self.family, self.model = dialect, family, model
+        self.prompt = prompt  # its size and what the prompt cache held
+        self.seal = seal  # Responses: seals reasoning items' encrypted content, when included
         self.stream = body.get("stream") is True
         self.conn = None
 

@@ -24,6 +24,7 @@ class Fault:
     run: Callable[[Exchange, float], None]
     on_chat: bool = True  # False: chat answers as for a Responses-only model
     watched: bool = False  # its connection is recorded in /_fake/closed
+    refuses_encrypted: bool = False  # the server refuses replayed encrypted reasoning first
 
 
 def silent(ex: Exchange, _):
@@ -125,6 +126,11 @@ FAULTS: dict[str, Fault] = {
     "fault-failed": Fault("Responses: stream response.created, response.in_progress, then "
                           "response.failed (error server_error); else a 200 with status "
                           "`failed`", failed, on_chat=False),
+    "fault-refuse-encrypted": Fault(
+        "Responses: a request replaying reasoning items with encrypted content, valid or not, "
+        "gets 400 invalid_encrypted_content (\"could not be decrypted or parsed\"), as during "
+        "OpenAI's incident of December 2025 (openai/codex#8128); else a normal answer",
+        lambda ex, _: ex.respond(ex.answer()), refuses_encrypted=True),
     "fault-error-event": Fault("Responses: stream through the first delta, then an `error` event "
                                "(rate_limit_exceeded); else a 429", error_event, on_chat=False),
 }

@@ -1,5 +1,6 @@
 """HTTP plumbing for the fake upstream: the shared state (records, watched connections,
-stream pacing) and the request handler's byte-level I/O, with the real API's headers."""
+stream pacing, the prompt cache, what was made under store: false, the refusal counter) and the
+request handler's byte-level I/O, with the real API's headers."""
 
 from __future__ import annotations
 
@@ -13,17 +14,67 @@ import sys
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler
+
+from .prompt_cache import DEFAULT_MODE, MODES, PromptCache
+
+MAX_UNSTORED = 100_000  # ids remembered as made under store: false (the oldest go first)
 
 
 class FakeState:
-    def __init__(self, chunk_delay=0.005, max_records=2000):
+    def __init__(self, chunk_delay=0.005, max_records=2000, prompt_cache=DEFAULT_MODE):
         self.lock = threading.Lock()
         self.requests = []
         self.conns = []
         self.seq = 0
         self.chunk_delay = chunk_delay
         self.max_records = max_records  # oldest records are forgotten (long benchmark runs)
+        self.default_prompt_cache = prompt_cache
+        self.prompt_cache_mode = prompt_cache
+        self.prompt_cache = PromptCache()
+        self.unstored: OrderedDict[str, None] = OrderedDict()  # response and reasoning ids
+        self.refuse_encrypted = 0  # requests with encrypted reasoning still to refuse
+
+    def configure(self, chunk_delay=None, prompt_cache=None, refuse_encrypted=None):
+        """POST /_fake/config. prompt_cache and refuse_encrypted last until the next reset."""
+        if prompt_cache is not None and prompt_cache not in MODES:
+            raise ValueError(f"prompt_cache is one of {', '.join(MODES)}")
+        if refuse_encrypted is not None and (type(refuse_encrypted) is not int
+                                             or refuse_encrypted < 0):
+            raise ValueError("refuse_encrypted is a count")
+        with self.lock:
+            if chunk_delay is not None:
+                self.chunk_delay = float(chunk_delay)
+            if prompt_cache is not None:
+                self.prompt_cache_mode = prompt_cache
+            if refuse_encrypted is not None:
+                self.refuse_encrypted = refuse_encrypted
+
+    def lookup_prompt(self, bucket_id: str, tokens: list[str]) -> tuple[int, str]:
+        """What the prompt cache held of `tokens` (then it holds them), and the mode."""
+        with self.lock:
+            return self.prompt_cache.lookup_and_add(bucket_id, tokens), self.prompt_cache_mode
+
+    def remember_unstored(self, ids):
+        with self.lock:
+            for i in ids:
+                self.unstored[i] = None
+                self.unstored.move_to_end(i)
+            while len(self.unstored) > MAX_UNSTORED:
+                self.unstored.popitem(last=False)
+
+    def was_unstored(self, item_id) -> bool:
+        with self.lock:
+            return item_id in self.unstored
+
+    def take_refusal(self) -> bool:
+        """True (and one fewer to go) while POST /_fake/config refuse_encrypted has some left."""
+        with self.lock:
+            if self.refuse_encrypted > 0:
+                self.refuse_encrypted -= 1
+                return True
+            return False
 
     def record(self, rec):
         with self.lock:
@@ -44,9 +95,15 @@ class FakeState:
         return c
 
     def reset(self):
+        """Forget requests, connections, the prompt cache, what was unstored, refusals to come;
+        the prompt cache mode goes back to the one the server started with."""
         with self.lock:
             self.requests.clear()
             self.conns.clear()
+            self.prompt_cache.clear()
+            self.prompt_cache_mode = self.default_prompt_cache
+            self.unstored.clear()
+            self.refuse_encrypted = 0
 
 
 class Plumbing(BaseHTTPRequestHandler):

@@ -1,7 +1,10 @@
 """What POST /v1/responses rejects, as strictly as the real endpoint: first the request's shape
 (parameter names from openai-python's response_create_params.py and the item and part types
 it references), then the model's rules. Required fields are checked before unknown ones, as
-the real API does (a chat-style nested tool is reported as a missing `tools[0].name`)."""
+the real API does (a chat-style nested tool is reported as a missing `tools[0].name`). What a
+replayed reasoning item's encrypted content says, and what was stored, is reasoning.py's job;
+here only where a reasoning item stands: right before the item it preceded (a function call or
+an assistant message), never last, before a user message or before another reasoning item."""
 
 from __future__ import annotations
 
@@ -26,9 +29,15 @@ ITEMS = {
     "function_call_output": (("call_id", "output"),
                              {"type", "call_id", "output", "id", "status", "caller", "name",
                               "namespace"}),
-    "reasoning": (("id", "summary"),
+    # `id` is required too, unless the item carries encrypted_content (check_reasoning_id).
+    "reasoning": (("summary",),
                   {"type", "id", "summary", "content", "encrypted_content", "status"}),
 }
+# What `include` may ask for: openai-python's types/responses/response_includable.py.
+INCLUDABLE = ("file_search_call.results", "web_search_call.results",
+              "web_search_call.action.sources", "message.input_image.image_url",
+              "computer_call_output.output.image_url", "code_interpreter_call.outputs",
+              "reasoning.encrypted_content", "message.output_text.logprobs")
 # Content parts. `annotations` is Required in the SDK's output_text param type, but whether the
 # API insists is unknown, so the fake does not.
 PARTS = {
@@ -112,7 +121,8 @@ def check_input(body: dict) -> e.Rejection | None:
         kind = item_type(item)
         if kind not in ITEMS:
             continue
-        bad = check_keys(item, ITEMS[kind], where)
+        bad = (check_reasoning_id(item, where) if kind == "reasoning" else None) or check_keys(
+            item, ITEMS[kind], where)
         if not bad and kind == "message":
             bad = check_message(item, where)
         if not bad and kind in ("function_call", "function_call_output"):
@@ -128,8 +138,37 @@ def check_input(body: dict) -> e.Rejection | None:
                 answered.add(call_id)
         if bad:
             return bad
+    bad = check_reasoning_followed(items)
+    if bad:
+        return bad
     unanswered = next((c for c in calls if c not in answered), None)
     return e.call_without_output(unanswered) if unanswered and not stateful(body) else None
+
+
+def check_reasoning_id(item: dict, where: str) -> e.Rejection | None:
+    """An id refers to a stored item; with encrypted_content none is needed (Codex sends none)."""
+    if "id" not in item and item.get("encrypted_content") is None:
+        return e.missing_required(f"{where}.id")
+    return None
+
+
+def follows_reasoning(item) -> bool:
+    """Whether `item` can be what a reasoning item preceded: model output, not input."""
+    if not isinstance(item, dict):
+        return False
+    kind = item_type(item)
+    if kind == "message":
+        return item.get("role") == "assistant"
+    return bool(kind) and kind != "reasoning" and not kind.endswith("_output")
+
+
+def check_reasoning_followed(items: list) -> e.Rejection | None:
+    for i, item in enumerate(items):
+        if item_type(item) == "reasoning" and not (i + 1 < len(items)
+                                                   and follows_reasoning(items[i + 1])):
+            item_id = item.get("id")
+            return e.reasoning_without_following(item_id if isinstance(item_id, str) else None)
+    return None
 
 
 def stateful(body: dict) -> bool:
@@ -182,6 +221,13 @@ def check_tools(body: dict) -> e.Rejection | None:
 
 
 def check_settings(body: dict) -> e.Rejection | None:
+    include = body.get("include")
+    if include is not None and not isinstance(include, list):
+        return e.invalid_type("include", "an array", "a " + type(include).__name__)
+    for i, value in enumerate(include or []):
+        # The wording of the API's enum errors; that `include` words it so is inferred.
+        if value not in INCLUDABLE:
+            return e.invalid_value(f"include[{i}]", value, INCLUDABLE)
     for name, allowed in (("reasoning", REASONING), ("text", TEXT)):
         value = body.get(name)
         if isinstance(value, dict):
@@ -206,6 +252,8 @@ def check_model(body: dict, family: Family, verified: bool) -> e.Rejection | Non
         return e.unsupported_parameter("reasoning.effort")
     if effort is not None and family.efforts and effort not in family.efforts:
         return e.unsupported_choice("reasoning.effort", effort, family.efforts)
+    if not family.reasoning and "reasoning.encrypted_content" in (body.get("include") or []):
+        return e.encrypted_content_unsupported()
     if family.reasoning:
         bad = check_call_ids(body)
         if bad:
@@ -218,14 +266,18 @@ def check_model(body: dict, family: Family, verified: bool) -> e.Rejection | Non
 
 
 def check_call_ids(body: dict) -> e.Rejection | None:
-    """A reasoning model's function_call item keeps its `id` only next to its reasoning item.
-    The real API pairs them through its store; the fake accepts any earlier reasoning item and
-    names a reasoning id derived from the call's."""
+    """A reasoning model's function_call item keeps its `fc_` id, and its assistant message its
+    `msg_` id, only next to their reasoning item. The real API pairs them through its store; the
+    fake accepts any earlier reasoning item and names a reasoning id derived from the item's."""
     seen_reasoning = False
     for item in body.get("input") if isinstance(body.get("input"), list) else []:
         kind = item_type(item) if isinstance(item, dict) else ""
         seen_reasoning = seen_reasoning or kind == "reasoning"
-        if kind == "function_call" and item.get("id") and not seen_reasoning:
-            item_id = str(item["id"])
+        item_id = item.get("id") if isinstance(item, dict) else None
+        if seen_reasoning or not isinstance(item_id, str) or not item_id:
+            continue
+        if kind == "function_call":
             return e.call_without_reasoning(item_id, "rs_" + item_id.removeprefix("fc_"))
+        if kind == "message" and item.get("role") == "assistant" and item_id.startswith("msg_"):
+            return e.message_without_reasoning(item_id, "rs_" + item_id.removeprefix("msg_"))
     return None

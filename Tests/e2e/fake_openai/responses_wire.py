@@ -6,6 +6,11 @@ order included. A stream is `event: <type>` + `data: <json>` per event, every pa
 repeating `type` with a rising `sequence_number`, delta events padded with `obfuscation`
 (unless `stream_options.include_obfuscation` is false), ending with its terminal event and no
 `data: [DONE]`.
+
+A reasoning model's output opens with one reasoning item, before its message and its function
+calls. With `include: ["reasoning.encrypted_content"]` the item carries `encrypted_content`
+(between `type` and `summary`, as in the capture), and a stream seals it afresh for
+output_item.added and for output_item.done, as the real one does (reasoning.py).
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ import copy
 import hashlib
 import json
 import time
+from typing import Callable
 
-from .answers import REASONING_TOKENS, Plan, new_id, responses_usage, split_text, words
+from .answers import REASONING_TOKENS, Plan, Prompt, new_id, responses_usage, split_text, words
+
+Seal = Callable[[str], str]  # a reasoning item's id -> a fresh encrypted_content for it
 
 # Real deltas carry padding so that delta + obfuscation is 16 characters long.
 OBFUSCATED_LENGTH = 16
@@ -29,12 +37,17 @@ def frame(event: dict) -> bytes:
             + json.dumps(event, separators=(",", ":")).encode() + b"\n\n")
 
 
-def output_items(plan: Plan, reasoning: bool, summary: bool) -> list[dict]:
+def reasoning_item(item_id: str, summary: list, seal: Seal | None) -> dict:
+    sealed = {"encrypted_content": seal(item_id)} if seal else {}
+    return {"id": item_id, "type": "reasoning", **sealed, "summary": summary}
+
+
+def output_items(plan: Plan, reasoning: bool, summary: bool, seal: Seal | None = None
+                 ) -> list[dict]:
     items = []
     if reasoning:
         parts = [{"type": "summary_text", "text": "Thinking about: " + plan.subject}]
-        items.append({"id": new_id("rs_", 48), "type": "reasoning",
-                      "summary": parts if summary else []})
+        items.append(reasoning_item(new_id("rs_", 48), parts if summary else [], seal))
     if plan.text is not None or plan.refusal is not None:
         part = ({"type": "refusal", "refusal": plan.refusal} if plan.refusal is not None
                 else {"type": "output_text", "annotations": [], "logprobs": [], "text": plan.text})
@@ -76,12 +89,14 @@ def response(body: dict, model: str, reasoning: bool, *, status: str, output: li
     }
 
 
-def answer(body: dict, plan: Plan, model: str, reasoning: bool, budget_fault=False) -> dict:
+def answer(body: dict, plan: Plan, model: str, reasoning: bool, budget_fault=False, *,
+           prompt: Prompt, seal: Seal | None = None) -> dict:
     """The completed response; incomplete when `max_output_tokens` cannot hold the answer
-    (reasoning comes first and eats the budget, so nothing visible is left) or on `budget_fault`."""
+    (reasoning comes first and eats the budget, so nothing visible is left) or on `budget_fault`.
+    `prompt`: its size and what the cache held; `seal`: include encrypted content."""
     asked = body.get("reasoning") if isinstance(body.get("reasoning"), dict) else {}
     summary = asked.get("summary") is not None
-    output = output_items(plan, reasoning, summary)
+    output = output_items(plan, reasoning, summary, seal)
     r = REASONING_TOKENS if reasoning else 0
     needed = words(plan.visible) + r
     budget = body.get("max_output_tokens")
@@ -89,10 +104,10 @@ def answer(body: dict, plan: Plan, model: str, reasoning: bool, budget_fault=Fal
         spent = budget if isinstance(budget, int) else 64
         return response(body, model, reasoning, status="incomplete",
                         output=[i for i in output if i["type"] == "reasoning"],
-                        usage=responses_usage(body, spent, spent if reasoning else 0),
+                        usage=responses_usage(prompt, spent, spent if reasoning else 0),
                         incomplete="max_output_tokens")
     return response(body, model, reasoning, status="completed", output=output,
-                    usage=responses_usage(body, needed, r))
+                    usage=responses_usage(prompt, needed, r))
 
 
 def failed(body: dict, model: str, reasoning: bool) -> dict:
@@ -100,20 +115,22 @@ def failed(body: dict, model: str, reasoning: bool) -> dict:
                     error={"code": "server_error", "message": FAILED_MESSAGE})
 
 
-def in_progress(item: dict) -> dict:
+def in_progress(item: dict, reseal: Seal | None = None) -> dict:
     if item["type"] == "reasoning":
-        return {"id": item["id"], "type": "reasoning", "summary": []}
+        return reasoning_item(item["id"], [],
+                              reseal if reseal and "encrypted_content" in item else None)
     if item["type"] == "message":
         return {"id": item["id"], "type": "message", "status": "in_progress", "content": [],
                 "role": "assistant"}
     return dict(item, status="in_progress", arguments="")
 
 
-def item_events(index: int, item: dict) -> list[dict]:
-    """The events that build one output item, without sequence numbers."""
+def item_events(index: int, item: dict, reseal: Seal | None = None) -> list[dict]:
+    """The events that build one output item, without sequence numbers; `reseal`: the
+    reasoning item's events carry freshly sealed encrypted content."""
     at = {"item_id": item["id"], "output_index": index}
     events = [{"type": "response.output_item.added", "output_index": index,
-               "item": in_progress(item)}]
+               "item": in_progress(item, reseal)}]
     if item["type"] == "reasoning":
         for si, part in enumerate(item["summary"]):
             ps = {**at, "summary_index": si}
@@ -147,11 +164,13 @@ def item_events(index: int, item: dict) -> list[dict]:
                    for d in split_text(item["arguments"], 6)]
         events.append({"type": "response.function_call_arguments.done", **at,
                        "arguments": item["arguments"], "name": item["name"]})
+    if reseal and "encrypted_content" in item:
+        item = reasoning_item(item["id"], item["summary"], reseal)
     events.append({"type": "response.output_item.done", "output_index": index, "item": item})
     return events
 
 
-def stream_events(final: dict, obfuscate: bool = True) -> list[dict]:
+def stream_events(final: dict, obfuscate: bool = True, reseal: Seal | None = None) -> list[dict]:
     """The whole event sequence that streams `final`, numbered from 0."""
     start = copy.deepcopy(final)
     start.update(status="in_progress", output=[], usage=None, error=None,
@@ -159,7 +178,7 @@ def stream_events(final: dict, obfuscate: bool = True) -> list[dict]:
     events = [{"type": "response.created", "response": start},
               {"type": "response.in_progress", "response": start}]
     for index, item in enumerate(final["output"]):
-        events += item_events(index, item)
+        events += item_events(index, item, reseal)
     events.append({"type": "response." + final["status"], "response": final})
     return [number(e, seq, obfuscate) for seq, e in enumerate(events)]
 

@@ -1,7 +1,7 @@
 """What the fake upstream serves: every request is recorded, then routed through a few named
-steps (authenticate, check the shape, find the model, check its rules) to its answer or to
-the fault its model name picks. Rejections raise `Refused` and leave as the real API's
-error body."""
+steps (authenticate, check the shape, find the model, check its rules, check the replayed
+reasoning, look the prompt up in the prompt cache) to its answer or to the fault its model name
+picks. Rejections raise `Refused` and leave as the real API's error body."""
 
 from __future__ import annotations
 
@@ -10,14 +10,17 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 from http.server import ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-from . import azure, chat_validation, errors as e, faults, responses_validation
+from . import (answers, azure, chat_validation, errors as e, faults, prompt_cache, reasoning,
+               responses_validation, scope)
 from .answers import responses_tools
 from .exchange import Chat, ClientGone, Exchange, Responses
 from .http_plumbing import FakeState, Plumbing
 from .models import MODEL_LIST, Family, answer_model, family_of
+from .prompt_cache import DEFAULT_MODE
 
 RECORD_BODY_LIMIT = 1 << 20  # request bodies above 1 MiB are recorded truncated
 MODEL_CREATED = 1727131766
@@ -47,6 +50,7 @@ class Target:
     fault: faults.Picked | None  # the fault a fault model's name picks
     verified: bool  # the key's organization may stream every model and get summaries
     chat_refusal: e.Rejection | None  # why chat completions does not serve it
+    scope: str  # whom encrypted content and the prompt cache belong to (scope.py)
     chat_dialect: type = Chat
 
 
@@ -61,16 +65,18 @@ def openai_target(model: str, headers: dict, not_found) -> Target:
         refusal = None if family.serves_chat else chat_validation.not_served(family)
     # Verification belongs to the account; the fake keys it on the API key's text.
     verified = "unverified" not in headers.get("authorization", "")
-    return Target(family, answer_model(model), fault, verified, refusal)
+    return Target(family, answer_model(model), fault, verified, refusal,
+                  scope.openai_scope(headers))
 
 
-def azure_target(body) -> Target:
+def azure_target(body, headers: dict) -> Target:
     refuse_unless(isinstance(body, dict), e.bad_json())
     model = azure.deployment_model(body)
     refuse_unless(model is not None, e.azure_deployment_not_found())
     family = family_of(model)
     refusal = None if family.serves_chat else e.azure_operation_not_supported(model)
-    return Target(family, answer_model(model), None, True, refusal, azure.AzureChat)
+    return Target(family, answer_model(model), None, True, refusal,
+                  scope.azure_scope(headers, body["model"]), azure.AzureChat)
 
 
 class Handler(Plumbing):
@@ -141,7 +147,7 @@ class Handler(Plumbing):
                 azure.DEPLOYMENTS.values()))), rec)
         refuse_unless(route in ("/chat/completions", "/responses") and self.command == "POST",
                       e.azure_not_found())
-        target = azure_target(body)
+        target = azure_target(body, rec["headers"])
         if route == "/chat/completions":
             refuse_if(chat_validation.check_shape(body))
             return self.serve_chat(rec, body, target)
@@ -151,14 +157,38 @@ class Handler(Plumbing):
     def serve_chat(self, rec, body, target: Target):
         refuse_if(target.chat_refusal)
         refuse_if(chat_validation.check_model(body, target.family, target.verified))
+        prompt = self.look_up_prompt(rec, body, target, answers.chat_prompt(body), legacy=0)
         self.answer(Exchange(self, rec, body, target.chat_dialect, target.family,
-                             target.answer_model), target.fault)
+                             target.answer_model, prompt), target.fault)
 
     def serve_responses(self, rec, body, target: Target):
         refuse_if(responses_validation.check_model(body, target.family, target.verified))
         rec["strict_tools"] = [t.name for t in responses_tools(body) if t.strict]
-        self.answer(Exchange(self, rec, body, Responses, target.family, target.answer_model),
-                    target.fault)
+        refuses = bool(target.fault and target.fault.fault.refuses_encrypted)
+        replay = reasoning.check_replay(body, target.scope, self.state, refuses)
+        if replay.incident:
+            rec["refused_encrypted"] = True
+        refuse_if(replay.rejection)
+        if replay.items:
+            rec["reasoning_replay"] = [r.record() for r in replay.items]
+        tokens = answers.responses_prompt(body, replay.by_index)
+        prompt = self.look_up_prompt(rec, body, target, tokens,
+                                     legacy=answers.legacy_cached_tokens(body, len(tokens)))
+        seal = (partial(reasoning.seal, scope=target.scope)
+                if target.family.reasoning and reasoning.wants_encrypted_content(body) else None)
+        self.answer(Exchange(self, rec, body, Responses, target.family, target.answer_model,
+                             prompt, seal), target.fault)
+
+    def look_up_prompt(self, rec, body, target: Target, tokens: list[str], legacy: int
+                       ) -> answers.Prompt:
+        """The prompt cache's part: what it held of this prompt (then it holds it), recorded."""
+        bucket = prompt_cache.bucket(target.scope, target.answer_model,
+                                     body.get("prompt_cache_key"))
+        found, mode = self.state.lookup_prompt(bucket, tokens)
+        cached = found if mode == prompt_cache.PREFIX else legacy
+        rec["prompt_cache"] = {"mode": mode, "bucket": bucket, "input_tokens": len(tokens),
+                               "cached_tokens": cached, "prefix_tokens": found}
+        return answers.Prompt(len(tokens), cached)
 
     @staticmethod
     def answer(ex: Exchange, fault: faults.Picked | None):
@@ -179,9 +209,10 @@ class Handler(Plumbing):
                 data = json.dumps(self.state.conns)
             return self.send_json(200, None, raw=data.encode())
         if path == "/_fake/config" and self.command == "POST":
-            cfg = json.loads(body_bytes or b"{}")
-            if "chunk_delay" in cfg:
-                self.state.chunk_delay = float(cfg["chunk_delay"])
+            try:
+                self.state.configure(**json.loads(body_bytes or b"{}"))
+            except (ValueError, TypeError) as exc:
+                return self.send_json(400, e.openai_error(f"bad configuration: {exc}"))
             return self.send_json(200, {"ok": True})
         return self.send_json(404, e.openai_error("no such control endpoint"))
 
@@ -211,10 +242,10 @@ class FakeUpstream:
     """In-process fake upstream on 127.0.0.1 (port 0 = chosen by the OS)."""
 
     def __init__(self, host="127.0.0.1", port=0, verbose=False, chunk_delay=0.005,
-                 max_records=2000):
+                 max_records=2000, prompt_cache=DEFAULT_MODE):
         handler = type("BoundHandler", (Handler,), {"verbose": verbose})
         self.httpd = _Server((host, port), handler)
-        self.httpd.state = FakeState(chunk_delay, max_records)
+        self.httpd.state = FakeState(chunk_delay, max_records, prompt_cache)
         self.host, self.port = self.httpd.server_address[:2]
         self.thread = None
 
@@ -253,3 +284,8 @@ class FakeUpstream:
 
     def reset(self):
         self.state.reset()
+
+    def configure(self, **settings):
+        """As POST /_fake/config: chunk_delay, prompt_cache ("prefix" or "half"),
+        refuse_encrypted (how many requests replaying encrypted reasoning to refuse)."""
+        self.state.configure(**settings)
