@@ -8,6 +8,9 @@ package enum JSON: Equatable, Sendable {
     case string(String)
     case array([JSON])
     case object(JSONObject)
+    /// A value as it came, written back byte for byte: the upstream's own reasoning items, which
+    /// must go back exactly as they were sent. Never made by the parser; `parsed` reads it.
+    case verbatim([UInt8])
 
     package subscript(key: String) -> JSON? {
         if case .object(let object) = self { return object[key] }

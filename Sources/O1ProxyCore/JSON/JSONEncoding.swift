@@ -12,6 +12,7 @@ extension JSON {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
         case .number(let text): out.append(contentsOf: text.utf8)
+        case .verbatim(let bytes): out.append(contentsOf: bytes)
         case .string(let value): JSON.encodeString(value, into: &out)
         case .array(let values):
             out.append(UInt8(ascii: "["))

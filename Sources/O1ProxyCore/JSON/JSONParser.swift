@@ -76,6 +76,21 @@ package struct JSONParser {
         try skipValue(depth: 1)
     }
 
+    /// The array at the parser's position, element by element: `body` finds the parser at each
+    /// and consumes it with `value()`, `skipValue()` or `rawValue()`.
+    package mutating func elements(_ body: (inout JSONParser) throws(JSONSyntaxError) -> Void) throws(JSONSyntaxError) {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else { throw fail("expected an array") }
+        try walkArray(depth: 1) { (parser: inout JSONParser) throws(JSONSyntaxError) in try body(&parser) }
+    }
+
+    /// Where the value at the parser's position lies in the bytes, checked as `value()` would;
+    /// the parser moves past it.
+    package mutating func rawValue() throws(JSONSyntaxError) -> Range<Int> {
+        let start = index
+        try skipValue(depth: 1)
+        return start..<index
+    }
+
     /// The string at the parser's position handed to `body` (escapes undone), unbuilt.
     package mutating func string<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) throws(JSONSyntaxError) -> T {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string") }
