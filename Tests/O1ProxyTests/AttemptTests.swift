@@ -78,7 +78,7 @@ private let head200 = Attempt.Event.head(status: 200, headers: [("x-request-id",
         try driver.send(.body(bytes(done)))
         #expect(driver.finished)
         #expect(driver.body == chunks + done)
-        guard case .relayed(let ending, _)? = driver.outcome else { Issue.record("not relayed"); return }
+        guard case .relayed(let ending, _, _)? = driver.outcome else { Issue.record("not relayed"); return }
         #expect(ending == .completed)
     }
 
@@ -93,7 +93,7 @@ private let head200 = Attempt.Event.head(status: 200, headers: [("x-request-id",
         try driver.send(.finished(failure: nil))
         #expect(driver.body == chunks + text(SSE.errorEvent(cut)))
         #expect(driver.finished)
-        guard case .relayed(.failed(cut.message)?, _)? = driver.outcome else { Issue.record("\(String(describing: driver.outcome))"); return }
+        guard case .relayed(.failed(cut.message)?, _, _)? = driver.outcome else { Issue.record("\(String(describing: driver.outcome))"); return }
     }
 
     /// A transport failure or the deadline while streaming: told the same way.
@@ -110,7 +110,7 @@ private let head200 = Attempt.Event.head(status: 200, headers: [("x-request-id",
         try late.send(.body(bytes(chunks)))
         try late.send(.tick, at: 30)
         #expect(late.body == chunks + text(SSE.errorEvent(timeout)))
-        guard case .relayed(.failed?, _)? = late.outcome else { Issue.record("no outcome"); return }
+        guard case .relayed(.failed?, _, _)? = late.outcome else { Issue.record("no outcome"); return }
     }
 
     @Test func aTransportFailureIsAnUpstreamError() throws {
@@ -200,7 +200,7 @@ private let head200 = Attempt.Event.head(status: 200, headers: [("x-request-id",
         try driver.send(.finished(failure: nil))
         #expect(driver.body == #"{"error":{}}"#)
         #expect(driver.finished)
-        guard case .relayed(nil, nil)? = driver.outcome else { Issue.record("not relayed"); return }
+        guard case .relayed(nil, nil, nil)? = driver.outcome else { Issue.record("not relayed"); return }
     }
 
     @Test func rawRelayOfAnEmptyBody() throws {
@@ -223,7 +223,7 @@ private let head200 = Attempt.Event.head(status: 200, headers: [("x-request-id",
         try driver.send(.body(bytes("event: response.completed\ndata: \(completed)\n\n")))
         #expect(driver.body.hasSuffix("data: [DONE]\n\n"))
         #expect(driver.finished)
-        guard case .relayed(.completed?, let usage)? = driver.outcome else { Issue.record("not relayed"); return }
+        guard case .relayed(.completed?, let usage, _)? = driver.outcome else { Issue.record("not relayed"); return }
         #expect(usage?.total == 3)
     }
 

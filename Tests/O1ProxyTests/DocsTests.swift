@@ -33,6 +33,7 @@ import Testing
         record.usage = Usage(chat: ["prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2,
                                     "prompt_tokens_details": ["cached_tokens": 0], "completion_tokens_details": ["reasoning_tokens": 0]])
         (record.learned, record.remembered) = ([.fakeStream], [.fakeStream])
+        (record.reasoningReplayed, record.reasoningKept, record.reasoningRefused) = (1, 1, 1)
         (record.peer, record.error, record.warning, record.requestBody, record.responseBody) = ("p", "e", "w", [], [])
         for (name, _) in record.fields(masking: []) where name.hasPrefix("O1_") {
             #expect(text.contains("`\(name)`"), "docs/operations.md does not name \(name)")

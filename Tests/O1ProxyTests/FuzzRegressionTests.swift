@@ -193,9 +193,11 @@ enum FuzzChecks {
     // MARK: - state
 
     /// Input: a learned-fixes file as it may lie in the state directory after a crash, an editor
-    /// or anyone with the service's rights; also read as the operator's settings file. Reading
-    /// never crashes; only fixes that learning can produce come back, for names that fit a line;
-    /// what is written back reads back the same; an exchange's own lookup finds only such fixes.
+    /// or anyone with the service's rights; also read as a kept-reasoning file and as the
+    /// operator's settings file. Reading never crashes; only fixes that learning can produce come
+    /// back, for names that fit a line, and only reasoning items under keys an exchange makes;
+    /// what is written back reads back the same; an exchange's own lookup finds only such fixes,
+    /// and the turns the whole read finds.
     static func state(_ input: [UInt8]) -> [String] {
         var violations: [String] = []
         if let learned = LearnedFixes(parsing: input) {
@@ -214,6 +216,20 @@ enum FuzzChecks {
                 if found.contains(where: { !Learning.canLearn($0) }) {
                     violations.append("the lookup for \(entry.model.debugDescription) found a fix learning never writes")
                 }
+            }
+        }
+        if let kept = KeptReasoningFile(parsing: input) {
+            for turn in kept.turns {
+                if !KeptReasoningFile.isKey(turn.key) { violations.append("read a turn under a key no exchange makes") }
+                for item in turn.items where (try? JSON(parsing: item.item))?["type"] != "reasoning" {
+                    violations.append("read back an item that is not reasoning")
+                }
+            }
+            let rendered = kept.rendered
+            if KeptReasoningFile(parsing: rendered) != kept { violations.append("kept reasoning written back does not read back the same") }
+            let found = KeptReasoningFile.find(Set(kept.turns.map(\.key)), in: input, now: -1)
+            if found != Dictionary(uniqueKeysWithValues: kept.turns.map { ($0.key, $0.items) }) {
+                violations.append("the lookup finds other turns than the whole read")
             }
         }
         for name in EnvironmentFile.parse(input).keys where name.isEmpty || !name.allSatisfy({ $0 == "_" || $0.isASCII && ($0.isLetter || $0.isNumber) }) {
@@ -516,6 +532,23 @@ enum FuzzChecks {
     /// one); an error event comes last exactly when it failed; tool calls are numbered densely
     /// from 0. Read as a whole response, the answer is one chat.completion with one choice, or
     /// an error.
+    /// Reasoning kept from an answer is the upstream's own bytes, each a reasoning item with
+    /// encrypted content, and goes with the answer the client was sent.
+    private static func keptItems(_ turn: KeptTurn?, from input: [UInt8], _ what: String) -> [String] {
+        guard let turn else { return [] }
+        var violations: [String] = []
+        for kept in turn.items {
+            if input.firstRange(of: kept.item) == nil { violations.append("\(what): a kept item is not the bytes that came") }
+            guard let item = (try? JSON(parsing: kept.item))?.object, item["type"] == "reasoning",
+                  item["encrypted_content"]?.string?.isEmpty == false else {
+                violations.append("\(what): kept something that is not reasoning with encrypted content")
+                continue
+            }
+        }
+        if turn.items.isEmpty || turn.answer["role"] != "assistant" { violations.append("\(what): an empty turn, or no answer with it") }
+        return violations
+    }
+
     static func bridge(_ input: [UInt8]) -> [String] {
         var rng = SplitMix(seed: fnv1a(input))
         var violations: [String] = []
@@ -529,6 +562,8 @@ enum FuzzChecks {
             }
             if splitOut != wholeOut { violations.append("bridge stream: split gives \(splitOut.count) bytes, whole \(wholeOut.count)") }
             if split.ending != whole.ending || split.usage != whole.usage { violations.append("bridge stream: ending or usage differ split/whole") }
+            if split.turn != whole.turn { violations.append("bridge stream: the reasoning kept differs split/whole") }
+            violations += keptItems(whole.turn, from: input, "bridge stream")
             violations += translatedEvents(wholeOut, ending: whole.ending, includeUsage: includeUsage)
         }
         // A client's own Responses stream, relayed: the same bytes whole or split, a prefix of
@@ -552,6 +587,7 @@ enum FuzzChecks {
         }
         if let completion = try? Responses.completion(from: input, contentType: nil) {
             violations += roundTrip(.object(completion.object), "translated answer")
+            violations += keptItems(completion.turn, from: input, "translated answer")
             if let response = (try? JSON(parsing: input))?.object {
                 var faked = Responses.StreamRelay()
                 let events = Responses.fakeStream(response)

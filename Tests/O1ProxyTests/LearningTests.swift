@@ -142,12 +142,31 @@ private func learned(_ body: String, status: Int = 400, api: Endpoint = .chat, s
 
     static let azureNoChat = #"{"error":{"code":"OperationNotSupported","message":"The chatCompletion operation does not work with the specified model, o1-pro. Please choose different model and try again. You can learn more about which models can be used with each operation here: https://go.microsoft.com/fwlink/?linkid=2197993."}}"#
 
-    @Test(arguments: [(notAChatModel, 404), (onlyResponses, 404), (toolsWithReasoning, 400), (azureNoChat, 400)])
+    @Test(arguments: [(notAChatModel, 404), (onlyResponses, 404), (azureNoChat, 400)])
     func chatRefusalsLeadToTheResponsesAPI(_ body: String, _ status: Int) {
         #expect(learned(body, status: status) == .useResponses)
         // Once there, the same answer teaches nothing more: it is passed on.
         #expect(learned(body, status: status, api: .responses) == nil)
         #expect(learned(body, status: status, applied: [.useResponses]) == nil)
+    }
+
+    /// Only the tool turns of a model that refuses tools with reasoning on chat need the
+    /// Responses API; once there, or where a rule already sent them, nothing more is learned.
+    @Test func toolsWithReasoningTakeTheirTurnsToTheResponsesAPI() {
+        #expect(learned(Self.toolsWithReasoning, status: 400) == .tools(.responses))
+        #expect(learned(Self.toolsWithReasoning, status: 400, api: .responses) == nil)
+        #expect(learned(Self.toolsWithReasoning, status: 400, applied: [.tools(.responses)]) == nil)
+    }
+
+    static let azureNoResponses = #"{"error":{"code":"OperationNotSupported","message":"The responses operation does not work with the specified model, o3-mini. Please choose different model and try again. You can learn more about which models can be used with each operation here: https://go.microsoft.com/fwlink/?linkid=2197993."}}"#
+
+    /// An Azure deployment without the Responses API: its tool turns stay on chat, unless the
+    /// model has no other way (then the refusal is the answer).
+    @Test func withoutTheResponsesAPIToolTurnsStayOnChat() {
+        #expect(learned(Self.azureNoResponses, status: 400, api: .responses) == .tools(.chat))
+        #expect(learned(Self.azureNoResponses, status: 400, api: .responses, applied: [.tools(.responses), .tools(.chat)]) == nil)
+        #expect(learned(Self.azureNoResponses, status: 400, api: .responses, applied: [.useResponses]) == nil)
+        #expect(learned(Self.azureNoResponses, status: 400) == nil)
     }
 
     @Test func otherNotFoundsAreNotLearned() {
@@ -180,6 +199,8 @@ private func learned(_ body: String, status: Int = 400, api: Endpoint = .chat, s
         #expect(Learning.canLearn(.mapRole("developer", to: "user")))
         #expect(Learning.canLearn(.fakeStream))
         #expect(Learning.canLearn(.useResponses))
+        #expect(Learning.canLearn(.tools(.responses)))
+        #expect(Learning.canLearn(.tools(.chat)))
         #expect(!Learning.canLearn(.drop("messages")))
         #expect(!Learning.canLearn(.drop("model")))
         #expect(!Learning.canLearn(.rename("temperature", to: "seed")))

@@ -8,7 +8,9 @@ import Testing
         #expect(RulesCommand.parse(["--state", "/s"])! == (.show, "/s"))
         #expect(RulesCommand.parse(["--forget", "o1", "--state", "/s"])! == (.forget("o1"), "/s"))
         #expect(RulesCommand.parse(["--all"])! == (.forgetAll, nil))
-        for bad in [["--forget"], ["--state"], ["--all", "--forget", "x"], ["--forget", "a", "--all"], ["-x"], ["o1"]] {
+        #expect(RulesCommand.parse(["--clear-reasoning", "--state", "/s"])! == (.clearReasoning, "/s"))
+        for bad in [["--forget"], ["--state"], ["--all", "--forget", "x"], ["--forget", "a", "--all"], ["-x"], ["o1"],
+                    ["--all", "--clear-reasoning"]] {
             #expect(RulesCommand.parse(bad) == nil, "\(bad)")
         }
     }
@@ -33,6 +35,19 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("# o9-future: learned 3 days ago (2025-11-22T08:40:00.000Z), ") && $0.hasSuffix("last confirmed 24 h ago; expires in 4 days") }, "\(lines)")
         #expect(lines.contains { $0.hasPrefix("# o7-sage: learned 9 days ago") && $0.hasSuffix("expired, no longer applied") })
         #expect(entries.last == #"{"match":["o9-future"],"stream":"faked","roles":{"system":"user"}}"#)
+    }
+
+    /// What the reasoning store holds, with where, how much and for how long.
+    @Test func theReasoningKept() {
+        let census = RulesCommand.ReasoningCensus(directory: "/var/lib/o1-proxy", turns: 12, expired: 3, bytes: 40_000,
+                                                  maxBytes: 32 << 20, lifetime: 86_400)
+        let text = RulesCommand.render(operatorRules: [], rulesFile: nil, learned: LearnedFixes(), statePath: "/var/lib/o1-proxy/learned.tsv",
+                                       lifetime: 86_400, reasoning: census, now: 0)
+        #expect(text.contains("# Reasoning kept for tool turns (/var/lib/o1-proxy/reasoning-*.jsonl): 12 turns and 3 expired, "
+            + "40 KiB of 32 MiB, each for 24 h; --clear-reasoning removes it.\n"), "\(text)")
+        let none = RulesCommand.render(operatorRules: [], rulesFile: nil, learned: LearnedFixes(), statePath: "/s/learned.tsv",
+                                       lifetime: 86_400, reasoning: nil, now: 0)
+        #expect(none.contains("# Reasoning for tool turns: nothing is kept (O1_PROXY_REASONING_MB=0)."))
     }
 
     @Test func withoutStateNothingIsKept() {

@@ -153,6 +153,8 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
     struct RuleRow: CustomTestStringConvertible, Sendable {
         var models: [String]
         var api: Endpoint = .chat
+        /// Where its tool turns go, when the rule says.
+        var tools: Endpoint?
         var faked = false
         var dropped: [String] = []
         var renamed: [String: String] = [:]
@@ -168,12 +170,16 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
                 dropped: sampling + ["n", "stop", "tools", "tool_choice", "functions", "function_call", "parallel_tool_calls",
                                      "response_format", "reasoning_effort"],
                 renamed: maxTokens, roles: ["system": "user", "developer": "user"]),
-        RuleRow(models: ["o1", "o1-2024-12-17"], faked: true, dropped: sampling + ["n", "parallel_tool_calls"], renamed: maxTokens),
-        RuleRow(models: ["o3-mini", "o3-mini-2025-01-31"], dropped: sampling + ["parallel_tool_calls", "stop"], renamed: maxTokens),
-        RuleRow(models: ["o3", "o3-2025-04-16", "o4-mini", "o4-mini-2025-04-16"], dropped: ["temperature", "top_p"], renamed: maxTokens),
-        RuleRow(models: ["gpt-5", "gpt-5-2025-08-07", "gpt-5-mini", "gpt-5-mini-2025-08-07", "gpt-5-nano"],
+        RuleRow(models: ["o1", "o1-2024-12-17"], tools: .responses, faked: true, dropped: sampling + ["n", "parallel_tool_calls"],
+                renamed: maxTokens),
+        RuleRow(models: ["o3-mini", "o3-mini-2025-01-31"], tools: .responses, dropped: sampling + ["parallel_tool_calls", "stop"],
+                renamed: maxTokens),
+        RuleRow(models: ["o3", "o3-2025-04-16", "o4-mini", "o4-mini-2025-04-16"], tools: .responses, dropped: ["temperature", "top_p"],
+                renamed: maxTokens),
+        RuleRow(models: ["gpt-5", "gpt-5-2025-08-07", "gpt-5-mini", "gpt-5-mini-2025-08-07", "gpt-5-nano"], tools: .responses,
                 dropped: ["temperature", "top_p", "logprobs", "top_logprobs"], renamed: maxTokens),
-        RuleRow(models: ["gpt-5.1", "gpt-5.2", "gpt-5.4", "gpt-5.5-mini"], renamed: maxTokens),
+        RuleRow(models: ["gpt-5.1", "gpt-5.2", "gpt-5.4", "gpt-5.5-mini", "gpt-6", "gpt-6.1-sol", "gpt-6-2026-09-01"], tools: .responses,
+                renamed: maxTokens),
         RuleRow(models: ["o1-pro", "o1-pro-2025-03-19", "o3-pro", "gpt-5-pro", "gpt-5-pro-2025-10-06", "gpt-5.2-pro",
                          "o3-deep-research", "o4-mini-deep-research-2025-06-26"],
                 api: .responses, dropped: sampling, deadline: .seconds(3600)),
@@ -188,6 +194,7 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
             let fixes = rule?.fixes ?? []
             #expect(fixes.contains(.useResponses) == (row.api == .responses), "\(model)")
             #expect(fixes.contains(.fakeStream) == row.faked, "\(model)")
+            #expect(fixes.toolTurns == row.tools, "\(model)")
             #expect(Set(fixes.compactMap { if case .drop(let key) = $0 { key } else { nil } }) == Set(row.dropped), "\(model)")
             #expect(Dictionary(uniqueKeysWithValues: fixes.compactMap { if case .rename(let a, let b) = $0 { (a, b) } else { nil } })
                     == row.renamed, "\(model)")

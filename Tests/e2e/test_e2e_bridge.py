@@ -75,12 +75,39 @@ def test_tools_with_reasoning_on_gpt_5_4_go_to_the_responses_api(proxy, fake):
         model="gpt-5.4", reasoning_effort="high", tools=TOOLS, max_completion_tokens=4000,
         messages=[{"role": "user", "content": "please call a tool"}])
     assert r.choices[0].finish_reason == "tool_calls"
-    [refused] = chat_calls(fake)
-    assert refused["response"]["body"]["error"]["param"] == "reasoning_effort"
+    assert chat_calls(fake) == [], "a reasoning model's tool turn goes straight to the Responses API"
     [up] = responses_calls(fake)
     assert up["body"]["reasoning"] == {"effort": "high"}
     assert up["body"]["tools"][0] == {"type": "function", "name": "get_weather", "description": "Weather in a city",
                                       "parameters": TOOLS[0]["function"]["parameters"], "strict": False}
+    # Its turns without tools stay on chat completions.
+    fake.reset()
+    client(proxy).chat.completions.create(model="gpt-5.4", reasoning_effort="high",
+                                          messages=[{"role": "user", "content": "hello"}])
+    assert len(chat_calls(fake)) == 1 and responses_calls(fake) == []
+
+
+def test_a_refusal_of_tools_with_reasoning_is_learned_for_tool_turns(start_proxy, fake, tmp_path):
+    """Where no rule sends its tool turns there (here the setting takes the built-in rules'
+    away), chat's 400 teaches it: that turn is asked again on the Responses API, later tool
+    turns go there at once, and plain turns stay on chat."""
+    proxy = start_proxy(O1_PROXY_TOOL_TURNS="chat", STATE_DIRECTORY=str(tmp_path))
+    ask = dict(model="gpt-5.4", reasoning_effort="high", tools=TOOLS,
+               messages=[{"role": "user", "content": "please call a tool"}])
+    mark = proxy.mark()
+    assert client(proxy).chat.completions.create(**ask).choices[0].finish_reason == "tool_calls"
+    [refused] = chat_calls(fake)
+    assert refused["response"]["body"]["error"]["param"] == "reasoning_effort"
+    assert len(responses_calls(fake)) == 1
+    assert proxy.entry(mark)["learned"] == "tools:responses"
+    fake.reset()
+    mark = proxy.mark()
+    client(proxy).chat.completions.create(**ask)
+    assert chat_calls(fake) == [] and len(responses_calls(fake)) == 1
+    assert proxy.entry(mark)["remembered"] == "tools:responses"
+    fake.reset()
+    client(proxy).chat.completions.create(model="gpt-5.4", messages=[{"role": "user", "content": "hello"}])
+    assert len(chat_calls(fake)) == 1 and responses_calls(fake) == []
 
 
 # ---- tools across turns --------------------------------------------------------------------
@@ -314,6 +341,27 @@ def test_azure_responses_only_deployment_is_bridged(azure, fake):
     assert fake.requests("/openai/v1/chat/completions")[0]["response"]["status"] == 400
     assert len(fake.requests("/openai/v1/responses")) == 1
     assert p.entry(mark)["learned"] == "api:responses"
+
+
+def test_azure_deployment_without_the_responses_api_keeps_tool_turns_on_chat(start_proxy, fake, tmp_path):
+    """A deployment's name is the operator's, so a rule says its tool turns go to the Responses
+    API; where the deployment refuses that, the refusal is learned and they stay on chat."""
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"rules": [{"match": ["legacy-o3-mini"], "tools": "responses"}]}))
+    p = start_proxy(OPENAI_BASE_URL=None, OPENAI_API_KEY=None, AZURE_OPENAI_ENDPOINT=fake.url,
+                    AZURE_OPENAI_API_KEY=h.new_secret("azure-key"), STATE_DIRECTORY=str(tmp_path),
+                    O1_PROXY_RULES=str(rules))
+    ask = dict(model="legacy-o3-mini", tools=TOOLS, messages=[{"role": "user", "content": "please call a tool"}])
+    mark = p.mark()
+    assert client(p).chat.completions.create(**ask).choices[0].finish_reason == "tool_calls"
+    assert fake.requests("/openai/v1/responses")[0]["response"]["status"] == 400
+    assert len(fake.requests("/openai/v1/chat/completions")) == 1
+    assert p.entry(mark)["learned"] == "tools:chat"
+    fake.reset()
+    mark = p.mark()
+    client(p).chat.completions.create(**ask)
+    assert fake.requests("/openai/v1/responses") == [] and len(fake.requests("/openai/v1/chat/completions")) == 1
+    assert p.entry(mark)["remembered"] == "tools:chat"
 
 
 def test_azure_stream(azure, fake):

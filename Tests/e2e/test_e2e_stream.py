@@ -110,7 +110,9 @@ def test_faked_stream_usage_matches_upstream(proxy, fake):
     assert usage == expected
 
 
-def test_faked_stream_with_tool_calls(proxy, fake):
+def test_faked_stream_with_tool_calls(start_proxy, fake):
+    """o1's chat stream faked from a whole answer with calls (its tool turns kept on chat)."""
+    proxy = start_proxy(O1_PROXY_TOOL_TURNS="chat")
     body = {"model": "o1", "stream": True, "tools": TOOLS,
             "messages": [{"role": "user", "content": "please call a tool"}]}
     r = h.chat(proxy.port, body)

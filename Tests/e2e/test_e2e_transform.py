@@ -74,8 +74,11 @@ def test_max_completion_tokens_wins_over_max_tokens(proxy, fake):
     assert up["max_completion_tokens"] == 2000
 
 
+# With tools, a reasoning model's turn goes to the Responses API by default; these test the chat
+# completions transform, which O1_PROXY_TOOL_TURNS=chat keeps for them.
 @pytest.mark.parametrize("model", ["o1", "o1-2024-12-17"])
-def test_o1_transform(proxy, fake, model):
+def test_o1_transform(start_proxy, fake, model):
+    proxy = start_proxy(O1_PROXY_TOOL_TURNS="chat")
     dropped = {"temperature": 0.2, "top_p": 0.9, "n": 1, "presence_penalty": 0.5,
                "frequency_penalty": 0.5, "logprobs": True, "top_logprobs": 2,
                "logit_bias": {"50256": -100}, "parallel_tool_calls": True}
@@ -106,7 +109,8 @@ def test_o1_tool_call_answer_passes_through(proxy, fake):
 
 
 @pytest.mark.parametrize("model", ["o3-mini", "o3-mini-2025-01-31"])
-def test_o3_mini_transform(proxy, fake, model):
+def test_o3_mini_transform(start_proxy, fake, model):
+    proxy = start_proxy(O1_PROXY_TOOL_TURNS="chat")
     dropped = {"temperature": 0.2, "top_p": 0.9, "presence_penalty": 0.5,
                "frequency_penalty": 0.5, "logprobs": True, "top_logprobs": 2,
                "logit_bias": {"50256": -100}, "parallel_tool_calls": True, "stop": ["END"]}

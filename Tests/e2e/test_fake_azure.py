@@ -76,6 +76,16 @@ def test_a_responses_only_deployment_refuses_chat_as_azure_does(fake):
     assert r.json() == error("Unknown parameter: 'stop'.", "stop", "unknown_parameter")
 
 
+def test_a_deployment_without_the_responses_api_refuses_it_as_azure_does(fake):
+    r = azure(fake, "/responses", {"model": "legacy-o3-mini", "input": "hi"})
+    assert r.status == 400
+    assert r.json()["error"]["code"] == "OperationNotSupported"
+    assert r.json()["error"]["message"].startswith(
+        "The responses operation does not work with the specified model, o3-mini.")
+    r = azure(fake, "/chat/completions", {"model": "legacy-o3-mini", "messages": USER})
+    assert r.status == 200
+
+
 def test_models_and_other_paths(fake):
     r = azure(fake, "/models", method="GET")
     assert [m["id"] for m in r.json()["data"]] == ["o1-mini", "o3-mini", "o1-pro", "o1", "gpt-4o"]

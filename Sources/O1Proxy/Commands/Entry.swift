@@ -40,8 +40,10 @@ public func runRules(arguments: [String], environment: [String: String]) -> Int3
         return 1
     }
     let file = LearnedFixesFile(directory: config.stateDirectory, lifetime: config.learnedLifetime.inSeconds)
+    let reasoning = ReasoningStore(directory: config.stateDirectory, maxBytes: config.reasoningBytes,
+                                   lifetime: config.reasoningLifetime.inSeconds)
     func report(_ text: String, status: Int32 = 0) -> Int32 {
-        if let warning = file.warning {
+        if let warning = file.warning ?? reasoning?.warning {
             FileHandle.standardError.write(Data("o1-proxy rules: \(warning)\n".utf8))
             return 1
         }
@@ -52,8 +54,13 @@ public func runRules(arguments: [String], environment: [String: String]) -> Int3
     case .show:
         let learned = file.all()
         let operatorRules = Array(config.rules.rules.dropLast(RuleBook.builtIn.rules.count))
+        let census = reasoning.map { store in
+            let (turns, expired, bytes) = store.census()
+            return RulesCommand.ReasoningCensus(directory: config.stateDirectory ?? "", turns: turns, expired: expired, bytes: bytes,
+                                                maxBytes: config.reasoningBytes, lifetime: config.reasoningLifetime.inSeconds)
+        }
         let text = RulesCommand.render(operatorRules: operatorRules, rulesFile: environment["O1_PROXY_RULES"].flatMap { $0.isEmpty ? nil : $0 },
-                                       learned: learned, statePath: file.path, lifetime: file.lifetime,
+                                       learned: learned, statePath: file.path, lifetime: file.lifetime, reasoning: census,
                                        now: WallClock.now())
         return report(source.map { $0 + "\n" }.joined() + text)
     case .forget(let model):
@@ -64,6 +71,10 @@ public func runRules(arguments: [String], environment: [String: String]) -> Int3
         guard file.path != nil else { return report("nothing is kept without a state directory\n", status: 1) }
         file.update { $0.forgetAll() }
         return report("forgot everything learned\n")
+    case .clearReasoning:
+        guard let reasoning else { return report("no reasoning is kept (no state directory, or O1_PROXY_REASONING_MB=0)\n", status: 1) }
+        let removed = reasoning.clear()
+        return report("removed the reasoning kept for tool turns (\(RulesCommand.counted(removed, "file")))\n")
     }
 }
 

@@ -11,8 +11,9 @@ public var helpText: String {
     o1-proxy \(o1ProxyVersion): OpenAI reasoning models (o1, o3, gpt-5, o1-pro, ...) for any chat client.
 
     Usage: o1-proxy             serve ONE HTTP/1.1 exchange on stdin/stdout, then exit
-           o1-proxy rules [--state DIR] [--forget MODEL | --all]
-                                the rules in effect and what was learned; forget what was learned
+           o1-proxy rules [--state DIR] [--forget MODEL | --all | --clear-reasoning]
+                                the rules in effect, what was learned and the reasoning kept;
+                                forget what was learned, remove the reasoning kept
            o1-proxy usage ...   what each model cost and how it behaved, from the journal
                                 (o1-proxy usage --help)
            o1-proxy --help | --version

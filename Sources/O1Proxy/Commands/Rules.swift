@@ -2,11 +2,14 @@ import O1ProxyCore
 
 /// `o1-proxy rules`: the rule table in effect (the operator's rules file, the built-in rules,
 /// what exchanges learned and when), each entry in the rules-file format, so that a learned
-/// entry can be pasted into a rule and kept for good; `--forget` drops learned entries.
+/// entry can be pasted into a rule and kept for good, and what the reasoning store holds;
+/// `--forget` drops learned entries, `--clear-reasoning` the store.
 enum RulesCommand {
     static let usage = """
-        Usage: o1-proxy rules [--state DIR] [--forget MODEL | --all]
-          prints the rules in effect; --forget drops what was learned for MODEL (--all: for every model)
+        Usage: o1-proxy rules [--state DIR] [--forget MODEL | --all | --clear-reasoning]
+          prints the rules in effect and the reasoning kept for tool turns;
+          --forget drops what was learned for MODEL (--all: for every model);
+          --clear-reasoning removes the reasoning kept
           --state DIR   the state directory (default: $STATE_DIRECTORY, else the installed
                         service's, with its settings, as systemd has them: /var/lib/o1-proxy)
         """
@@ -15,6 +18,17 @@ enum RulesCommand {
         case show
         case forget(String)
         case forgetAll
+        case clearReasoning
+    }
+
+    /// What the reasoning store holds, as `render` says it.
+    struct ReasoningCensus: Equatable {
+        var directory: String
+        var turns: Int
+        var expired: Int
+        var bytes: Int
+        var maxBytes: Int
+        var lifetime: Double
     }
 
     /// Parses the arguments after `rules`.
@@ -33,6 +47,9 @@ enum RulesCommand {
             case "--all":
                 guard action == .show else { return nil }
                 action = .forgetAll
+            case "--clear-reasoning":
+                guard action == .show else { return nil }
+                action = .clearReasoning
             default:
                 return nil
             }
@@ -43,7 +60,7 @@ enum RulesCommand {
     /// The table as text: comment lines saying where each part comes from, one rules-file
     /// entry per line.
     static func render(operatorRules: [ModelRule], rulesFile: String?, learned: LearnedFixes, statePath: String?,
-                       lifetime: Double, now: Double) -> String {
+                       lifetime: Double, reasoning: ReasoningCensus? = nil, now: Double) -> String {
         var lines = ["# The first rule whose pattern matches a model decides its fixes; what was learned for",
                      "# that exact model applies on top. Each line is an entry of a rules file (O1_PROXY_RULES)."]
         if let rulesFile {
@@ -54,7 +71,16 @@ enum RulesCommand {
         lines += RuleBook.builtIn.rules.map(line)
         guard let statePath else {
             lines.append("# Learned: nothing is kept (no STATE_DIRECTORY).")
+            lines.append("# Reasoning for tool turns: nothing is kept (no STATE_DIRECTORY); each turn goes without its predecessors'.")
             return lines.joined(separator: "\n") + "\n"
+        }
+        if let reasoning {
+            lines.append("# Reasoning kept for tool turns (\(reasoning.directory)/reasoning-*.jsonl): \(counted(reasoning.turns, "turn"))"
+                + (reasoning.expired > 0 ? " and \(reasoning.expired) expired" : "")
+                + ", \(kibibytes(reasoning.bytes)) of \(kibibytes(reasoning.maxBytes)), each for \(duration(reasoning.lifetime));"
+                + " --clear-reasoning removes it.")
+        } else {
+            lines.append("# Reasoning for tool turns: nothing is kept (O1_PROXY_REASONING_MB=0).")
         }
         lines.append("# Learned from upstream rejections (\(statePath)), each applied for \(duration(lifetime)) after it was first learned:")
         if learned.entries.isEmpty { lines.append("#   nothing yet") }
@@ -70,6 +96,14 @@ enum RulesCommand {
 
     private static func line(_ rule: ModelRule) -> String {
         String(decoding: JSON.object(rule.fileEntry).encoded(), as: UTF8.self)
+    }
+
+    static func counted(_ count: Int, _ noun: String) -> String {
+        "\(count) \(noun)\(count == 1 ? "" : "s")"
+    }
+
+    private static func kibibytes(_ bytes: Int) -> String {
+        bytes >= 10 << 20 ? "\(bytes >> 20) MiB" : "\((bytes + 1023) / 1024) KiB"
     }
 
     /// A duration in the unit that reads best.

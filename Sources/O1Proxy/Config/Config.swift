@@ -49,6 +49,10 @@ struct Config: Sendable {
     var caBundle: String?
     /// How long a learned fix is applied before the upstream is asked again.
     var learnedLifetime: Duration
+    /// How much reasoning the state directory keeps for bridged conversations (0: none), and
+    /// for how long.
+    var reasoningBytes: Int
+    var reasoningLifetime: Duration
 
     static let credentialName = "openai-api-key"
     static let azureCredentialName = "azure-openai-api-key"
@@ -107,6 +111,13 @@ struct Config: Sendable {
         }
 
         var rules = RuleBook.builtIn
+        if try Knobs.toolTurns.read(env) == .chat {
+            rules.rules = rules.rules.map { rule in
+                var rule = rule
+                rule.fixes.removeAll { $0 == RuleBook.toolTurns }
+                return rule
+            }
+        }
         if let path = try Knobs.rules.read(env) {
             rules.rules = try RuleBook.parse(file(path, "rules file")) + rules.rules
         }
@@ -126,7 +137,9 @@ struct Config: Sendable {
             logBodies: try Knobs.logBodies.read(env),
             stateDirectory: try Knobs.stateDirectory.read(env),
             caBundle: try Knobs.caBundle.read(env),
-            learnedLifetime: try Knobs.learnedDays.read(env))
+            learnedLifetime: try Knobs.learnedDays.read(env),
+            reasoningBytes: try Knobs.reasoningMB.read(env) * (1 << 20),
+            reasoningLifetime: try Knobs.reasoningHours.read(env))
     }
 
     /// Every string that must never reach a log line or an error body.

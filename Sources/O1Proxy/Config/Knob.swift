@@ -54,11 +54,21 @@ extension Knob where Value == Duration {
 
     /// Days, a fraction allowed, 0 or more.
     static func days(_ name: String, default days: Double, _ meaning: String) -> Knob {
-        Knob(name, default: .seconds(days * 86_400), shown: shown(days), meaning) { text throws(ConfigError) in
-            guard let value = Double(text), value >= 0, value <= 36_500 else {
-                throw ConfigError("\(name)=\(text) is not a number of days from 0 to 36500")
+        span(name, default: days, unit: 86_400, named: "days", upTo: 36_500, meaning)
+    }
+
+    /// Hours, a fraction allowed, 0 or more.
+    static func hours(_ name: String, default hours: Double, _ meaning: String) -> Knob {
+        span(name, default: hours, unit: 3_600, named: "hours", upTo: 876_000, meaning)
+    }
+
+    private static func span(_ name: String, default count: Double, unit: Double, named units: String, upTo most: Double,
+                             _ meaning: String) -> Knob {
+        Knob(name, default: .seconds(count * unit), shown: shown(count), meaning) { text throws(ConfigError) in
+            guard let value = Double(text), value >= 0, value <= most else {
+                throw ConfigError("\(name)=\(text) is not a number of \(units) from 0 to \(shown(most))")
             }
-            return .seconds(value * 86_400)
+            return .seconds(value * unit)
         }
     }
 
@@ -68,9 +78,12 @@ extension Knob where Value == Duration {
 }
 
 extension Knob where Value == Int {
-    static func count(_ name: String, default count: Int, minimum: Int, _ meaning: String) -> Knob {
+    static func count(_ name: String, default count: Int, minimum: Int, maximum: Int = .max, _ meaning: String) -> Knob {
         Knob(name, default: count, shown: String(count), meaning) { text throws(ConfigError) in
-            guard let value = Int(text), value >= minimum else { throw ConfigError("\(name)=\(text) is not an integer ≥ \(minimum)") }
+            guard let value = Int(text), value >= minimum, value <= maximum else {
+                throw ConfigError(maximum == .max ? "\(name)=\(text) is not an integer ≥ \(minimum)"
+                                                  : "\(name)=\(text) is not an integer from \(minimum) to \(maximum)")
+            }
             return value
         }
     }
@@ -131,10 +144,16 @@ enum Knobs {
         + "reasoning summaries (auto, concise, detailed), relayed as reasoning_content")
     static let caBundle = Knob<String?>.path("O1_PROXY_CA_BUNDLE", "CA bundle read in place of libcurl's (the hashed /etc/ssl/certs "
         + "stays behind it); a file that is not there: libcurl's")
-    static let stateDirectory = Knob<String?>.path("STATE_DIRECTORY", firstOfList: true, "where learned fixes are kept between "
-        + "exchanges (systemd sets it from StateDirectory=); unset: nowhere")
+    static let stateDirectory = Knob<String?>.path("STATE_DIRECTORY", firstOfList: true, "where learned fixes and reasoning are "
+        + "kept between exchanges (systemd sets it from StateDirectory=); unset: nowhere")
     static let learnedDays = Knob<Duration>.days("O1_PROXY_LEARNED_DAYS", default: 7,
                                                  "days a learned fix is applied before the upstream is asked again")
+    static let toolTurns = Knob<Endpoint>.choice("O1_PROXY_TOOL_TURNS", default: .responses, "API for the tool turns of the "
+        + "built-in reasoning models (responses keeps their reasoning across turns; chat: as the client sent them)")
+    static let reasoningMB = Knob<Int>.count("O1_PROXY_REASONING_MB", default: 32, minimum: 0, maximum: 1 << 20, "MiB of reasoning kept in "
+        + "STATE_DIRECTORY for the next tool turns of bridged conversations, the oldest dropped first; 0: none kept")
+    static let reasoningHours = Knob<Duration>.hours("O1_PROXY_REASONING_HOURS", default: 24,
+                                                     "hours kept reasoning may be replayed")
     static let grace = Knob<Duration>.seconds("O1_PROXY_GRACE_SECONDS", default: 3, minimum: 0,
                                               "streams: send 200 and SSE headers if the model has not answered by then")
     static let keepalive = Knob<Duration>.seconds("O1_PROXY_KEEPALIVE_SECONDS", default: 15, minimum: 0.1,
@@ -155,7 +174,8 @@ enum Knobs {
     static let all: [KnobDocumentation] = [
         openAIKey.documentation, baseURL.documentation, azureEndpoint.documentation, azureKey.documentation,
         token.documentation, rules.documentation, summary.documentation, caBundle.documentation,
-        stateDirectory.documentation, learnedDays.documentation, grace.documentation, keepalive.documentation,
+        stateDirectory.documentation, learnedDays.documentation, toolTurns.documentation, reasoningMB.documentation,
+        reasoningHours.documentation, grace.documentation, keepalive.documentation,
         deadline.documentation, readTimeout.documentation, maxHeadBytes.documentation, maxHeaders.documentation,
         maxBodyBytes.documentation, maxRetries.documentation, logBodies.documentation,
     ]

@@ -131,7 +131,16 @@ final class Exchange {
         var plan = Plan(request: chat, rule: rule, remembered: memory.fixes(for: chat.model), summary: config.summary)
         record.remembered = plan.remembered
         record.warning = memory.warning ?? record.warning
+        let reasoning = ReasoningStore(directory: config.stateDirectory, maxBytes: config.reasoningBytes,
+                                       lifetime: config.reasoningLifetime.inSeconds)
+        let scope = ReasoningScope(credential: credentialDigest(request.headers, config), upstream: config.upstream.baseURL.absoluteString,
+                                   model: chat.model)
+        var continued = false
         while true {
+            if plan.bridgesChat, !continued {
+                continued = true
+                plan.continuity = continuity(plan.messages, scope, reasoning)
+            }
             let body = plan.body
             record.api = plan.route.upstream
             // A body no fix touched goes on as the client's own bytes, not re-encoded.
@@ -141,11 +150,22 @@ final class Exchange {
             streamMode = plan.streamsUpstream ? .native : .faked
             switch try call(config, method: "POST", pathAndQuery: plan.route.upstream.path, headers: request.headers, body: bytes,
                             delivery: delivery, keepAlive: chat.stream) {
-            case .relayed(let ending, let usage):
+            case .relayed(let ending, let usage, let turn):
                 record.usage = usage
                 if case .failed(let why)? = ending { record.error = "the upstream stream failed: \(why)" }
+                keep(turn, plan, scope, reasoning)
                 return
             case .answered(let answer):
+                if record.reasoningRefused == nil,
+                   Responses.refusesReplay(status: answer.status, body: answer.body, replayed: plan.continuity.replay.values.flatMap { $0 }) {
+                    // Asked again without it: the client gets its answer, and only the reasoning is lost.
+                    record.reasoningRefused = plan.continuity.replayed
+                    record.reasoningReplayed = 0
+                    reasoning?.forget(plan.continuity.replayedKeys, in: scope.file(plan.messages, of: ReasoningStore.fileCount))
+                    record.warning = reasoning?.warning ?? record.warning
+                    plan.continuity.dropReplay()
+                    continue
+                }
                 if record.learned.count < config.maxRetries, let fix = plan.learn(from: answer, sent: body) {
                     record.learned.append(fix)
                     memory.remember(fix, for: chat.model)
@@ -153,14 +173,19 @@ final class Exchange {
                     continue
                 }
                 if config.logBodies { record.responseBody = answer.body }
-                try respond(with: answer, plan)
+                keep(try respond(with: answer, plan), plan, scope, reasoning)
                 return
             }
         }
     }
 
-    private func respond(with answer: UpstreamAnswer, _ plan: Plan) throws {
-        guard answer.status == 200 else { return try passUpstreamError(answer) }
+    /// Sends the answer (or the upstream's rejection) in the client's API; what of it to keep for
+    /// the next turn.
+    private func respond(with answer: UpstreamAnswer, _ plan: Plan) throws -> KeptTurn? {
+        guard answer.status == 200 else {
+            try passUpstreamError(answer)
+            return nil
+        }
         let completion = try plan.route.completion(from: answer.body, contentType: answer.contentType)
         record.usage = completion.usage
         if plan.request.stream {
@@ -169,6 +194,43 @@ final class Exchange {
         } else {
             try send(reply.full(status: 200, headers: answer.headers, body: completion.bytes))
         }
+        return completion.turn
+    }
+
+    // MARK: reasoning across turns
+
+    /// Whose conversation it is, as far as the upstream can tell: a digest of the credentials it
+    /// is called with (the server's key, or the client's own), never the credentials.
+    private func credentialDigest(_ headers: HTTPFields, _ config: Config) -> String {
+        let credentials = UpstreamCall.credentials(config: config, clientHeaders: headers)
+        return SHA256.hex(of: credentials.map { $0.name.lowercased() + ": " + $0.value }.joined(separator: "\n"))
+    }
+
+    /// What a bridged chat conversation takes from its earlier turns: the reasoning the store kept
+    /// for the assistant messages it echoes, and its cache key.
+    private func continuity(_ messages: [JSON], _ scope: ReasoningScope, _ store: ReasoningStore?) -> Continuity {
+        var continuity = Continuity(keep: store != nil, cacheKey: scope.cacheKey(messages))
+        guard let store else { return continuity }
+        let turns = scope.turnKeys(messages)
+        let found = store.lookup(Set(turns.map(\.key)), in: scope.file(messages, of: ReasoningStore.fileCount))
+        for turn in turns {
+            guard let items = found[turn.key] else { continue }
+            continuity.replay[turn.index] = items
+            continuity.replayedKeys.insert(turn.key)
+        }
+        record.reasoningReplayed = continuity.replayed
+        record.warning = store.warning ?? record.warning
+        return continuity
+    }
+
+    /// Keeps an answered turn's reasoning for the conversation's next turn, once the client has
+    /// its answer.
+    private func keep(_ turn: KeptTurn?, _ plan: Plan, _ scope: ReasoningScope, _ store: ReasoningStore?) {
+        guard let turn, let store, plan.continuity.keep else { return }
+        let messages = plan.messages
+        store.keep(turn.items, as: scope.answerKey(messages, answer: turn.answer), in: scope.file(messages, of: ReasoningStore.fileCount))
+        record.reasoningKept = store.warning == nil ? turn.items.count : 0
+        record.warning = store.warning ?? record.warning
     }
 
     /// Upstream errors in OpenAI's shape reach the client as they are; anything else becomes a

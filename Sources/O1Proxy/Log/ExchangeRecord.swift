@@ -29,6 +29,11 @@ struct ExchangeRecord: Sendable {
     var learned: [Fix] = []
     /// Fixes applied from what earlier exchanges learned, saving those round trips.
     var remembered: [Fix] = []
+    /// A bridged conversation's reasoning: items replayed from earlier turns, items kept from
+    /// this one, and items the upstream refused to take back (the turn was asked again without).
+    var reasoningReplayed: Int?
+    var reasoningKept: Int?
+    var reasoningRefused: Int?
     var peer: String?
     var error: String?
     /// A non-fatal problem worth an operator's attention (the learned-state file unusable).
@@ -59,6 +64,10 @@ struct ExchangeRecord: Sendable {
             text += ", tokens \(prompt)+\(completion)"
             if let reasoning = usage?.reasoning { text += " (reasoning \(reasoning))" }
         }
+        let reasoning = [("replayed", reasoningReplayed), ("kept", reasoningKept), ("refused", reasoningRefused)].compactMap { name, count in
+            count.map { "\($0) \(name)" }
+        }
+        if !reasoning.isEmpty { text += ", reasoning items \(reasoning.joined(separator: ", "))" }
         if !learned.isEmpty { text += ", learned: \(learned.map(\.description).joined(separator: " "))" }
         if let error { text += ": \(error)" }
         if let warning { text += " (warning: \(warning))" }
@@ -88,6 +97,9 @@ struct ExchangeRecord: Sendable {
         entry.add(ExchangeLog.totalTokens, usage?.total)
         entry.add(ExchangeLog.learned, learned.isEmpty ? nil : learned.map(\.description))
         entry.add(ExchangeLog.remembered, remembered.isEmpty ? nil : remembered.map(\.description))
+        entry.add(ExchangeLog.reasoningReplayed, reasoningReplayed)
+        entry.add(ExchangeLog.reasoningKept, reasoningKept)
+        entry.add(ExchangeLog.reasoningRefused, reasoningRefused)
         entry.add(ExchangeLog.peer, peer)
         entry.add(ExchangeLog.error, error)
         entry.add(ExchangeLog.warning, warning)

@@ -2,7 +2,7 @@ import O1ProxyCore
 
 /// The two APIs the proxy speaks, to clients and to the upstream: chat completions and the
 /// Responses API.
-enum Endpoint: String, Sendable {
+enum Endpoint: String, Sendable, CaseIterable {
     case chat, responses
 
     /// Under `/v1` on the proxy, and under the upstream base URL (which ends in `/v1`).
@@ -84,6 +84,13 @@ struct ClientRequest: Equatable, Sendable {
         case nil, .null?, .bool?: return body
         default: throw .badRequest("'stream' must be a boolean.", param: "stream", code: "invalid_type")
         }
+    }
+
+    /// A chat request that offers tools or goes on from tool calls: a tool turn of an agent loop.
+    var carriesTools: Bool {
+        guard endpoint == .chat else { return false }
+        if body["tools"]?.array?.isEmpty == false { return true }
+        return body["messages"]?.array?.contains { $0["role"] == "tool" || $0["tool_calls"]?.array?.isEmpty == false } ?? false
     }
 
     /// Whether the upstream is called with `stream: true` once these fixes apply.

@@ -17,6 +17,10 @@ enum Fix: Hashable, Sendable, CustomStringConvertible {
     case fakeStream
     /// Answer the chat request through `POST /v1/responses` (models served only there).
     case useResponses
+    /// Which API answers a chat request that carries tools or tool calls: the Responses API
+    /// keeps a reasoning model's reasoning across tool turns (and newer models refuse tools with
+    /// reasoning on chat); chat, where the Responses API is not offered. The last one wins.
+    case tools(Endpoint)
 
     var description: String {
         switch self {
@@ -25,6 +29,7 @@ enum Fix: Hashable, Sendable, CustomStringConvertible {
         case .mapRole(let from, let to): "role:\(from)->\(to)"
         case .fakeStream: "stream:faked"
         case .useResponses: "api:responses"
+        case .tools(let api): "tools:\(api.rawValue)"
         }
     }
 
@@ -41,6 +46,8 @@ enum Fix: Hashable, Sendable, CustomStringConvertible {
         switch text {
         case "stream:faked": self = .fakeStream
         case "api:responses": self = .useResponses
+        case "tools:chat": self = .tools(.chat)
+        case "tools:responses": self = .tools(.responses)
         case _ where text.hasPrefix("drop:") && text.count > 5: self = .drop(String(text.dropFirst(5)))
         default:
             if let (from, to) = pair("rename:") {
@@ -58,6 +65,12 @@ enum Fix: Hashable, Sendable, CustomStringConvertible {
 let essentialKeys: Set<String> = ["model", "messages", "input"]
 
 extension Array where Element == Fix {
+    /// The API for tool turns, when a fix says: the last one, so that what was learned overrides
+    /// the rule.
+    var toolTurns: Endpoint? {
+        lazy.reversed().compactMap { if case .tools(let api) = $0 { api } else { nil } }.first
+    }
+
     /// `body` with every drop, rename and role mapping applied, in order. Applying them again
     /// changes nothing, so they can run on the chat body and again on its translation.
     func applied(to body: JSONObject) -> JSONObject {
@@ -72,7 +85,7 @@ extension Array where Element == Fix {
             case .mapRole(let from, let to):
                 body["messages"] = body["messages"].map { mapRole(from, to, in: $0) }
                 body["input"] = body["input"].map { mapRole(from, to, in: $0) }
-            case .drop, .rename, .fakeStream, .useResponses:
+            case .drop, .rename, .fakeStream, .useResponses, .tools:
                 break
             }
         }

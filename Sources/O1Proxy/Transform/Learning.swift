@@ -18,8 +18,15 @@ enum Learning {
         // no code at all, and is fixed like the others: drop what the upstream named.
         let fixable = code.map(fixableCodes.contains) ?? false || param == "stream_options"
         let fix: Fix?
-        if api == .chat, servedOnlyByResponses(status: status, param: param, code: code, message: error["message"]?.string ?? "") {
+        let message = error["message"]?.string ?? ""
+        if api == .chat, refusesToolsWithReasoning(status: status, param: param, message: message) {
+            fix = .tools(.responses)
+        } else if api == .chat, servedOnlyByResponses(status: status, param: param, code: code, message: message) {
             fix = .useResponses
+        } else if api == .responses, !applied.contains(.useResponses), code == "OperationNotSupported", !message.contains("chatCompletion") {
+            // Bridged only for its tools, where the Responses API is not offered (an Azure
+            // deployment): its tool turns stay on chat completions.
+            fix = .tools(.chat)
         } else if status == 400, let param, fixable {
             fix = repair(param, in: sent)
         } else {
@@ -35,17 +42,22 @@ enum Learning {
         case .drop(let key): !essentialKeys.contains(key)
         case .rename(let from, let to): from == "max_tokens" && to == "max_completion_tokens"
         case .mapRole(_, let to): to == "user"
-        case .fakeStream, .useResponses: true
+        case .fakeStream, .useResponses, .tools: true
         }
     }
 
-    /// OpenAI's two 404 wordings for models chat completions does not serve, its 400 that sends
-    /// function tools with reasoning to the Responses API, and Azure's 400 for a deployment whose
-    /// model has no chat completions operation.
+    /// OpenAI's 400 for function tools with reasoning on chat completions (gpt-5.4 and later):
+    /// "... are not supported for gpt-5.4 in /v1/chat/completions. Please use /v1/responses
+    /// instead." Only the tool turns need the Responses API.
+    private static func refusesToolsWithReasoning(status: Int, param: String?, message: String) -> Bool {
+        status == 400 && param == "reasoning_effort" && message.contains("/v1/responses")
+    }
+
+    /// OpenAI's two 404 wordings for models chat completions does not serve, and Azure's 400 for
+    /// a deployment whose model has no chat completions operation.
     private static func servedOnlyByResponses(status: Int, param: String?, code: String?, message: String) -> Bool {
         switch (status, param, code) {
         case (404, "model", _): message.contains("v1/responses") || message.contains("not a chat model")
-        case (400, "reasoning_effort", _): message.contains("/v1/responses")
         case (400, _, "OperationNotSupported"): message.contains("chatCompletion operation does not work")
         default: false
         }

@@ -60,29 +60,32 @@ struct RuleBook: Equatable, Sendable {
             fixes: [.useResponses] + sampling.map(Fix.drop)),
         ModelRule(
             patterns: ["o1", "o1-2*"],
-            fixes: [.fakeStream, maxTokens] + (sampling + ["n", "parallel_tool_calls"]).map(Fix.drop)),
+            fixes: [.fakeStream, maxTokens, toolTurns] + (sampling + ["n", "parallel_tool_calls"]).map(Fix.drop)),
         ModelRule(
             patterns: ["o3-mini", "o3-mini-*"],
-            fixes: [maxTokens] + (sampling + ["parallel_tool_calls", "stop"]).map(Fix.drop)),
+            fixes: [maxTokens, toolTurns] + (sampling + ["parallel_tool_calls", "stop"]).map(Fix.drop)),
         ModelRule(
             patterns: ["o3", "o3-2*", "o4-mini", "o4-mini-2*"],
-            fixes: [maxTokens] + ["temperature", "top_p"].map(Fix.drop)),
+            fixes: [maxTokens, toolTurns] + ["temperature", "top_p"].map(Fix.drop)),
         ModelRule(
             patterns: ["gpt-5", "gpt-5-2*", "gpt-5-mini", "gpt-5-mini-*", "gpt-5-nano", "gpt-5-nano-*"],
-            fixes: [maxTokens] + ["temperature", "top_p", "logprobs", "top_logprobs"].map(Fix.drop)),
+            fixes: [maxTokens, toolTurns] + ["temperature", "top_p", "logprobs", "top_logprobs"].map(Fix.drop)),
         ModelRule(
-            patterns: ["gpt-5.*"],
-            fixes: [maxTokens]),
+            patterns: ["gpt-5.*", "gpt-6", "gpt-6-*", "gpt-6.*"],
+            fixes: [maxTokens, toolTurns]),
     ])
 
     private static let maxTokens = Fix.rename("max_tokens", to: "max_completion_tokens")
+    /// Reasoning models take their tool turns on the Responses API, where their reasoning is
+    /// kept from one turn to the next (`O1_PROXY_TOOL_TURNS=chat` takes this out).
+    static let toolTurns = Fix.tools(.responses)
     private static let sampling = ["temperature", "top_p", "presence_penalty", "frequency_penalty",
                                    "logprobs", "top_logprobs", "logit_bias"]
 
-    static let fileKeys = ["match", "api", "stream", "roles", "drop", "rename", "deadline", "summary"]
+    static let fileKeys = ["match", "api", "tools", "stream", "roles", "drop", "rename", "deadline", "summary"]
 
     /// Reads an operator's rules file:
-    /// `{"rules":[{"match":["o4-*"],"api":"responses","stream":"faked","roles":{"system":"user"},
+    /// `{"rules":[{"match":["o4-*"],"api":"responses","tools":"responses","stream":"faked","roles":{"system":"user"},
     /// "drop":["temperature"],"rename":{"max_tokens":"max_completion_tokens"},"deadline":1800,
     /// "summary":"auto"}]}`.
     static func parse(_ bytes: [UInt8]) throws(ConfigError) -> [ModelRule] {
@@ -103,6 +106,12 @@ struct RuleBook: Equatable, Sendable {
             case nil, .string("chat")?: break
             case .string("responses")?: fixes.append(.useResponses)
             default: throw ConfigError("rules[\(i)].api must be \"chat\" or \"responses\"")
+            }
+            if let value = object["tools"] {
+                guard let api = value.string.flatMap(Endpoint.init(rawValue:)) else {
+                    throw ConfigError("rules[\(i)].tools must be \"chat\" or \"responses\"")
+                }
+                fixes.append(.tools(api))
             }
             switch object["stream"] {
             case nil, .string("native")?: break
@@ -151,6 +160,7 @@ extension ModelRule {
     var fileEntry: JSONObject {
         var entry: JSONObject = ["match": .array(patterns.map(JSON.string))]
         if fixes.contains(.useResponses) { entry["api"] = "responses" }
+        if let api = fixes.toolTurns { entry["tools"] = .string(api.rawValue) }
         if fixes.contains(.fakeStream) { entry["stream"] = "faked" }
         let roles = fixes.compactMap { if case .mapRole(let from, let to) = $0 { (key: from, value: JSON.string(to)) } else { nil } }
         if !roles.isEmpty { entry["roles"] = .object(JSONObject(roles)) }

@@ -39,6 +39,12 @@ package enum ExchangeLog {
     package static let learnedBefore0_2 = LogField("O1_ADAPTATIONS", .words)
     /// Fixes applied from what earlier exchanges learned.
     package static let remembered = LogField("O1_REMEMBERED", .words)
+    /// A bridged chat conversation's reasoning items: sent back from earlier turns, kept from
+    /// this one for the next, and sent back but refused by the upstream (the turn was then asked
+    /// again without them).
+    package static let reasoningReplayed = LogField("O1_REASONING_REPLAYED", .count)
+    package static let reasoningKept = LogField("O1_REASONING_KEPT", .count)
+    package static let reasoningRefused = LogField("O1_REASONING_REFUSED", .count)
     /// The client's `address:port`, as the unit's instance name also has it.
     package static let peer = LogField("O1_PEER", .text)
     /// Why the exchange failed; with a 2xx status, its stream broke after the head went out.

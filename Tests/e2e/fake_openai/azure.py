@@ -29,7 +29,11 @@ DEPLOYMENTS = {
     "team-o1-pro": "o1-pro",
     "reasoner": "o1",
     "my-gpt-4o": "gpt-4o",
+    "legacy-o3-mini": "o3-mini",
 }
+# Deployments without the Responses API (inferred: an older API version or region), which
+# answer it with OperationNotSupported as chat-less ones answer chat completions.
+WITHOUT_RESPONSES = {"legacy-o3-mini"}
 
 
 def check_auth(headers: dict) -> e.Rejection | None:
@@ -68,5 +72,6 @@ class AzureChat(Chat):
 
 def describe() -> str:
     rows = ["| deployment | model |", "|---|---|"]
-    rows += [f"| `{d}` | `{m}` |" for d, m in DEPLOYMENTS.items()]
+    rows += [f"| `{d}` | `{m}`{' (no Responses API)' if d in WITHOUT_RESPONSES else ''} |"
+             for d, m in DEPLOYMENTS.items()]
     return "\n".join(rows)

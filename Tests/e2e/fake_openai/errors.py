@@ -314,11 +314,13 @@ def azure_deployment_not_found() -> Rejection:
                             "please wait a moment and try again.")
 
 
-def azure_operation_not_supported(model) -> Rejection:
+def azure_operation_not_supported(model, operation="chatCompletion") -> Rejection:
     # Azure's answer for a Responses-only model on chat completions: a 400, not OpenAI's 404
     # (egoist/chatwise-releases#942 for o3-pro, vanna-ai/vanna#967 for gpt-5-codex,
-    # langgenius/dify-official-plugins#2359 for gpt-5.1-codex-max).
-    return 400, azure_error("OperationNotSupported", f"The chatCompletion operation does not work "
+    # langgenius/dify-official-plugins#2359 for gpt-5.1-codex-max). The same sentence names the
+    # "completion" and "embeddings" operations (langchain-ai/langchainjs#2633,
+    # run-llama/llama_index#6436); for a deployment without the Responses API it is inferred.
+    return 400, azure_error("OperationNotSupported", f"The {operation} operation does not work "
                             f"with the specified model, {model}. Please choose different model and "
                             "try again. You can learn more about which models can be used with "
                             "each operation here: https://go.microsoft.com/fwlink/?linkid=2197993.")

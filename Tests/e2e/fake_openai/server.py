@@ -151,6 +151,8 @@ class Handler(Plumbing):
         if route == "/chat/completions":
             refuse_if(chat_validation.check_shape(body))
             return self.serve_chat(rec, body, target)
+        refuse_unless(body["model"] not in azure.WITHOUT_RESPONSES,
+                      e.azure_operation_not_supported(azure.deployment_model(body), "responses"))
         refuse_if(responses_validation.check_shape(body))
         self.serve_responses(rec, body, target)
 

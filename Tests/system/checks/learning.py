@@ -1,5 +1,6 @@
-"""What the proxy learns, kept by the service (issue 9), and what the operator reads back from
-the journal (issue 12): both through the installed units, under systemd."""
+"""What the proxy learns and the reasoning it keeps, kept by the service (issues 9 and 20), and
+what the operator reads back from the journal (issue 12): all through the installed units, under
+systemd."""
 
 from __future__ import annotations
 
@@ -59,6 +60,58 @@ def remembered(ctx: Context) -> Verdict:
         v.expect(mode == "600 o1-proxy", f"{STATE} is {mode!r}")
     finally:
         ct.run("rm", "-f", STATE)
+    return v
+
+
+TOOLS = [{"type": "function", "function": {"name": "get_weather",
+                                           "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}]
+
+
+def _post(ctx: Context, body: dict) -> tuple[int, dict]:
+    r = ctx.ct.run("curl", "-sS", "-H", "Content-Type: application/json", "--data-binary", json.dumps(body),
+                   "-w", "\n%{local_port}", f"http://127.0.0.1:{http.PORT}/v1/chat/completions", timeout=35)
+    text, _, port = r.stdout.rpartition("\n")
+    try:
+        return int(port or 0), json.loads(text)
+    except ValueError:
+        return int(port or 0), {"error": text[-300:]}
+
+
+def reasoning_kept(ctx: Context) -> Verdict:
+    """Two tool turns of gpt-5 through the installed unit: the first one's reasoning is kept in
+    /var/lib/o1-proxy (Landlock lets the instance write it, 0600 o1-proxy, nobody else reads
+    it), the second sends it back, and `o1-proxy rules` counts it."""
+    ct, binary = ctx.ct, ctx.installed.binary
+    v = Verdict()
+    since = time.time()
+    messages = [{"role": "user", "content": f"please call a tool ({ctx.material.nonce})"}]
+    ct.check("curl", "-sS", "-X", "POST", f"http://127.0.0.1:{world.UPSTREAM_PORT}/_fake/reset")
+    first, answer = _post(ctx, {"model": "gpt-5", "tools": TOOLS, "messages": messages})
+    message = (answer.get("choices") or [{}])[0].get("message", {})
+    calls = message.get("tool_calls") or [{}]
+    messages += [message, {"role": "tool", "tool_call_id": calls[0].get("id"), "content": "sunny"}]
+    second, answer2 = _post(ctx, {"model": "gpt-5", "tools": TOOLS, "messages": messages})
+    logged = journal.of_exchanges(ct, [first, second], "--since", f"@{since:.6f}")
+    entry = {p: next((e for e in es if e.get("_TRANSPORT") == "journal"), {}) for p, es in logged.items()}
+    upstream = json.loads(ct.run("curl", "-sS", f"http://127.0.0.1:{world.UPSTREAM_PORT}/_fake/requests").stdout or "[]")
+    replays = [len(q.get("reasoning_replay", [])) for q in upstream if q["path"] == "/v1/responses"]
+    files = ct.run("sh", "-c", "stat -c '%a %U %n' /var/lib/o1-proxy/reasoning-*.jsonl").stdout.split("\n")
+    files = [f for f in files if f]
+    nobody = ct.run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c",
+                    "cat /var/lib/o1-proxy/reasoning-*.jsonl")
+    shown = ct.run(binary, "rules")
+    v.expect(calls[0].get("id") and answer2.get("choices", [{}])[0].get("message", {}).get("content") == "echo: tool said sunny",
+             f"answers: {json.dumps(answer)[:300]} / {json.dumps(answer2)[:300]}")
+    v.expect(replays == [0, 1], f"reasoning items the upstream got back per turn: {replays}")
+    v.expect((entry[first].get("O1_REASONING_KEPT"), entry[second].get("O1_REASONING_REPLAYED")) == ("1", "1")
+             and not any("O1_WARNING" in e for e in entry.values()),
+             f"journal: {[e.get('MESSAGE') for e in entry.values()]} {[e.get('O1_WARNING') for e in entry.values()]}")
+    v.expect(len(files) == 1 and all(f.startswith("600 o1-proxy ") for f in files), f"store files: {files}")
+    v.expect(nobody.returncode != 0, "another user read the store")
+    v.expect("# Reasoning kept for tool turns (/var/lib/o1-proxy/reasoning-*.jsonl): " in shown.stdout
+             and shown.returncode == 0, f"o1-proxy rules: {shown.stdout[-400:]!r} {shown.stderr[-200:]!r}")
+    ct.run("sh", "-c", "rm -f /var/lib/o1-proxy/reasoning-*.jsonl")
+    v.detail = f"replayed {replays}, {files}"
     return v
 
 

@@ -38,8 +38,9 @@ struct Attempt {
     enum Outcome {
         /// A whole answer (or rejection) for the exchange to judge; nothing was sent for it.
         case answered(UpstreamAnswer)
-        /// Passed on to the client, which has everything it will get.
-        case relayed(ending: StreamEnding?, usage: Usage?)
+        /// Passed on to the client, which has everything it will get; with the reasoning to
+        /// keep when a bridged stream completed.
+        case relayed(ending: StreamEnding?, usage: Usage?, turn: KeptTurn?)
     }
 
     struct Step {
@@ -172,7 +173,7 @@ struct Attempt {
     /// The translated stream ends with `error` told in it: the client has all it will get.
     private func end(_ translator: inout any StreamTranslator, failing error: APIError, reply: inout Reply) -> Step {
         let event = translator.fail(error)
-        return Step(write: reply.chunk(event) + reply.end(), outcome: .relayed(ending: translator.ending, usage: translator.usage))
+        return Step(write: reply.chunk(event) + reply.end(), outcome: .relayed(ending: translator.ending, usage: translator.usage, turn: nil))
     }
 
     /// The first body bytes decide what the head meant: a stream to translate, a relay, or a
@@ -202,7 +203,7 @@ struct Attempt {
         }
         if let ending = translator.ending {
             step.write += reply.end()
-            step.outcome = .relayed(ending: ending, usage: translator.usage)
+            step.outcome = .relayed(ending: ending, usage: translator.usage, turn: ending == .completed ? translator.turn : nil)
             state = .done
         } else {
             state = .streaming(head, translator)
@@ -221,7 +222,7 @@ struct Attempt {
                                                     body: body))
         case .relaying:
             step.write += reply.end()
-            step.outcome = .relayed(ending: nil, usage: nil)
+            step.outcome = .relayed(ending: nil, usage: nil, turn: nil)
         default:
             throw Self.cut
         }

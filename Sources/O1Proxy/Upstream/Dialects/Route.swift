@@ -18,11 +18,12 @@ struct Route: Equatable, Sendable {
     }
 
     /// The upstream request body for `request` once `fixes` apply.
-    func body(for request: ClientRequest, fixes: [Fix], summary: ReasoningSummary) -> JSONObject {
+    func body(for request: ClientRequest, fixes: [Fix], summary: ReasoningSummary, continuity: Continuity = Continuity()) -> JSONObject {
         let streaming = request.streamsUpstream(with: fixes)
         switch (client, upstream) {
         case (.chat, .chat): return ChatCompletions.body(for: request, fixes: fixes, streaming: streaming)
-        case (.chat, .responses): return Responses.body(for: request, fixes: fixes, streaming: streaming, summary: summary)
+        case (.chat, .responses):
+            return Responses.body(for: request, fixes: fixes, streaming: streaming, summary: summary, continuity: continuity)
         case (.responses, _): return Responses.relayBody(for: request, fixes: fixes, streaming: streaming, summary: summary)
         }
     }
@@ -72,6 +73,8 @@ struct Completion: Sendable {
     /// The upstream's own bytes when they already are that object (a relayed answer), so they
     /// are passed on as they came rather than re-encoded.
     var original: [UInt8]?
+    /// Bridged: the reasoning to keep for the next turn.
+    var turn: KeptTurn?
 
     var bytes: [UInt8] { original ?? JSON.object(object).encoded() }
 }
@@ -89,6 +92,12 @@ protocol StreamTranslator {
     /// returned. `nil` while it is open; an upstream that stops before is a cut stream.
     var ending: StreamEnding? { get }
     var usage: Usage? { get }
+    /// Bridged: the reasoning to keep for the next turn, once the answer is complete.
+    var turn: KeptTurn? { get }
+}
+
+extension StreamTranslator {
+    var turn: KeptTurn? { nil }
 }
 
 enum StreamEnding: Equatable, Sendable {

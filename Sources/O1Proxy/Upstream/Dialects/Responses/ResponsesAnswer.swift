@@ -29,18 +29,14 @@ extension Responses {
                     if part["type"] == "refusal", let text = part["refusal"]?.string { refusal = (refusal ?? "") + text }
                 }
             case "function_call":
-                calls.append(["id": item["call_id"] ?? .null, "type": "function",
-                              "function": ["name": item["name"] ?? .null, "arguments": item["arguments"] ?? "{}"]])
+                calls.append(call(id: item["call_id"] ?? .null, name: item["name"] ?? .null, arguments: item["arguments"] ?? "{}"))
             case "reasoning":
                 summaries += (item["summary"]?.array ?? []).compactMap { $0["text"]?.string }
             default:
                 break
             }
         }
-        var message: JSONObject = ["role": "assistant",
-                                   "content": content.isEmpty && (refusal != nil || !calls.isEmpty) ? .null : .string(content),
-                                   "refusal": refusal.map(JSON.string) ?? .null]
-        if !calls.isEmpty { message["tool_calls"] = .array(calls) }
+        var message = assistantMessage(content: content, refusal: refusal, calls: calls)
         if !summaries.isEmpty { message["reasoning_content"] = .string(summaries.joined(separator: "\n\n")) }
         let usage = Usage(responses: response["usage"])
         var completion: JSONObject = [
@@ -53,7 +49,21 @@ extension Responses {
         ]
         if let usage { completion["usage"] = usage.chat }
         if let tier = response["service_tier"], tier != .null { completion["service_tier"] = tier }
-        return Completion(object: completion, usage: usage)
+        return Completion(object: completion, usage: usage, turn: KeptTurn(keptReasoning(in: body), answering: message))
+    }
+
+    /// The assistant's message as chat completions has it, whole or built from a stream: the
+    /// one shape the client gets and echoes back, so also what a kept turn is keyed by.
+    static func assistantMessage(content: String, refusal: String?, calls: [JSON]) -> JSONObject {
+        var message: JSONObject = ["role": "assistant",
+                                   "content": content.isEmpty && (refusal != nil || !calls.isEmpty) ? .null : .string(content),
+                                   "refusal": refusal.map(JSON.string) ?? .null]
+        if !calls.isEmpty { message["tool_calls"] = .array(calls) }
+        return message
+    }
+
+    static func call(id: JSON, name: JSON, arguments: JSON) -> JSON {
+        ["id": id, "type": "function", "function": ["name": name, "arguments": arguments]]
     }
 
     /// `tool_calls` whenever a function was called; an incomplete answer says why it stopped.

@@ -18,8 +18,10 @@ enum Responses {
     /// reshaped where the Responses API spells them differently, chat-only ones are dropped, and
     /// every other field the client sent is kept. `fixes` apply to the chat body first (roles,
     /// renames, dropped chat parameters) and to the translation after (what the Responses API
-    /// itself refused: `reasoning.summary`, `max_output_tokens`, ...).
-    static func body(for request: ClientRequest, fixes: [Fix], streaming: Bool, summary: ReasoningSummary) -> JSONObject {
+    /// itself refused: `reasoning.summary`, `max_output_tokens`, ...). `continuity` puts back the
+    /// reasoning of earlier turns, asks for this turn's to keep it, and keeps the cache warm.
+    static func body(for request: ClientRequest, fixes: [Fix], streaming: Bool, summary: ReasoningSummary,
+                     continuity: Continuity = Continuity()) -> JSONObject {
         let chat = fixes.applied(to: request.body)
         var body = JSONObject()
         var reasoning = JSONObject()
@@ -27,7 +29,7 @@ enum Responses {
         for (key, value) in chat.fields {
             switch key {
             case "messages":
-                body["input"] = .array(input(from: value.array ?? []))
+                body["input"] = .array(input(from: value.array ?? [], replay: continuity.replay))
             case "tools":
                 body["tools"] = .array((value.array ?? []).map(tool))
             case "tool_choice":
@@ -57,20 +59,28 @@ enum Responses {
         if !reasoning.fields.isEmpty { body["reasoning"] = .object(reasoning) }
         if !text.fields.isEmpty { body["text"] = .object(text) }
         body["store"] = false
+        if continuity.keep {
+            var include = body["include"]?.array ?? []
+            if !include.contains("reasoning.encrypted_content") { include.append("reasoning.encrypted_content") }
+            body["include"] = .array(include)
+        }
+        if body["prompt_cache_key"] == nil, let key = continuity.cacheKey { body["prompt_cache_key"] = .string(key) }
         if streaming { body["stream"] = true }
         return fixes.applied(to: body)
     }
 
     // MARK: messages → input items
 
-    static func input(from messages: [JSON]) -> [JSON] {
+    /// The messages as input items; `replay` puts kept reasoning back right before the items it
+    /// preceded, by the index of the assistant message that holds them.
+    static func input(from messages: [JSON], replay: [Int: [KeptReasoning]] = [:]) -> [JSON] {
         var items: [JSON] = []
-        for message in messages {
+        for (index, message) in messages.enumerated() {
             guard let message = message.object else { continue }
             let role = message["role"]?.string ?? "user"
             switch role {
             case "assistant":
-                items += assistantItems(message)
+                items += replaying(replay[index] ?? [], into: assistantItems(message))
             case "tool":
                 items.append(["type": "function_call_output",
                               "call_id": message["tool_call_id"] ?? .null,
@@ -80,6 +90,23 @@ enum Responses {
             }
         }
         return items
+    }
+
+    /// An assistant turn's items with its kept reasoning before the item each preceded, in the
+    /// order they were given; reasoning whose item the client no longer echoes stays out.
+    private static func replaying(_ kept: [KeptReasoning], into items: [JSON]) -> [JSON] {
+        guard !kept.isEmpty else { return items }
+        var out: [JSON] = []
+        for item in items {
+            let anchor: KeptReasoning.Anchor? = switch item["type"]?.string {
+            case "message": .message
+            case "function_call": item["call_id"]?.string.map(KeptReasoning.Anchor.call)
+            default: nil
+            }
+            out += kept.filter { $0.before == anchor }.map { JSON.verbatim($0.item) }
+            out.append(item)
+        }
+        return out
     }
 
     /// User, system and developer content: a string stays a string; parts take the Responses

@@ -26,6 +26,14 @@ extension Responses {
         private var calls = 0
         /// Separates summary parts as the whole answer joins them.
         private var lastSummaryPart: (item: String, index: Int)?
+        /// What the client is being sent, gathered to key the reasoning kept with it.
+        private var content = ""
+        private var refusal: String?
+        private var callsSent: [(id: JSON, name: JSON, arguments: String)] = []
+        /// Reasoning items done, waiting for the item they precede.
+        private var pendingReasoning: [[UInt8]] = []
+        private var kept: [KeptReasoning] = []
+        private(set) var turn: KeptTurn?
 
         init(includeUsage: Bool) {
             self.includeUsage = includeUsage
@@ -42,7 +50,9 @@ extension Responses {
             let events = splitter.feed(bytes)
             var out: [UInt8] = []
             for range in events.ranges {
-                guard let event = try? JSON(parsing: events.data(of: range)), let type = event["type"]?.string else { continue }
+                let data = events.data(of: range)
+                guard let event = try? JSON(parsing: data), let type = event["type"]?.string else { continue }
+                if type == "response.output_item.done" { noteDone(data) }
                 translate(type, event, into: &out)
                 if ending != nil { break }
             }
@@ -58,9 +68,15 @@ extension Responses {
                     delta(["role": "assistant", "content": "", "refusal": .null], into: &out)
                 }
             case "response.output_text.delta":
-                if let text = event["delta"], text != "" { delta(["content": text], into: &out) }
+                if let text = event["delta"], text != "" {
+                    content += text.string ?? ""
+                    delta(["content": text], into: &out)
+                }
             case "response.refusal.delta":
-                if let text = event["delta"], text != "" { delta(["refusal": text], into: &out) }
+                if let text = event["delta"], text != "" {
+                    refusal = (refusal ?? "") + (text.string ?? "")
+                    delta(["refusal": text], into: &out)
+                }
             case "response.reasoning_summary_text.delta":
                 guard let text = event["delta"]?.string, !text.isEmpty else { return }
                 let part = (item: event["item_id"]?.string ?? "", index: event["summary_index"]?.int ?? 0)
@@ -72,15 +88,20 @@ extension Responses {
                 let index = calls
                 calls += 1
                 callIndex[item["id"]?.string ?? "#\(index)"] = index
+                callsSent.append((item["call_id"] ?? .null, item["name"] ?? .null, ""))
                 delta(["tool_calls": [["index": .number(String(index)), "id": item["call_id"] ?? .null, "type": "function",
                                        "function": ["name": item["name"] ?? .null, "arguments": ""]]]], into: &out)
             case "response.function_call_arguments.delta":
                 guard let index = callIndex[event["item_id"]?.string ?? ""], let arguments = event["delta"], arguments != "" else { return }
+                callsSent[index].arguments += arguments.string ?? ""
                 delta(["tool_calls": [["index": .number(String(index)), "function": ["arguments": arguments]]]], into: &out)
             case "response.completed", "response.incomplete":
                 let response = event["response"]?.object ?? JSONObject()
                 remember(response)
                 usage = Usage(responses: response["usage"])
+                turn = KeptTurn(kept, answering: assistantMessage(content: content, refusal: refusal, calls: callsSent.map {
+                    call(id: $0.id, name: $0.name, arguments: .string($0.arguments))
+                }))
                 delta([:], finish: .string(finishReason(response, calledTools: calls > 0)), into: &out)
                 if includeUsage {
                     SSE.event(.object(chunk(choices: [], usage: usage?.chat ?? .null)), into: &out)
@@ -99,6 +120,19 @@ extension Responses {
                 ending = .failed(error.message)
             default:
                 break
+            }
+        }
+
+        /// A whole output item, as the event carried it: reasoning to keep waits for the item
+        /// it precedes.
+        private mutating func noteDone(_ data: [UInt8]) {
+            data.withUnsafeBufferPointer { buffer in
+                var parser = JSONParser(bytes: buffer)
+                try? parser.members { (key, value: inout JSONParser) throws(JSONSyntaxError) in
+                    guard key.elementsEqual("item".utf8) else { return try value.skipValue() }
+                    let range = try value.rawValue()
+                    Responses.note(Array(buffer[range]), pending: &pendingReasoning, kept: &kept)
+                }
             }
         }
 

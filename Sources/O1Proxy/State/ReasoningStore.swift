@@ -1,0 +1,119 @@
+import O1ProxyCore
+import Glibc
+
+/// The reasoning of bridged conversations, kept in the state directory for their next turns:
+/// `reasoning-00.jsonl` … `reasoning-3f.jsonl`, each a `KeptReasoningFile`, a conversation's turns
+/// all in the one its `ReasoningScope.file` names. So a turn reads one small file, and keeping
+/// its reasoning appends one line under `reasoning.lock`; a file that would outgrow its share of
+/// `O1_PROXY_REASONING_MB` is rewritten without its expired turns and its oldest ones. Whatever
+/// goes wrong here costs only the replay: the exchange goes on, and `warning` says why.
+final class ReasoningStore {
+    static let fileCount = 64
+    static let lockName = "reasoning.lock"
+
+    private let directory: String
+    private let lifetime: Double
+    /// Bytes each file may hold.
+    private let share: Int
+    private(set) var warning: String?
+
+    /// nil when nothing can be kept: no state directory, or no room given.
+    init?(directory: String?, maxBytes: Int, lifetime: Double) {
+        guard let directory, maxBytes > 0, lifetime > 0 else { return nil }
+        self.directory = directory
+        self.lifetime = lifetime
+        share = max(1, maxBytes / Self.fileCount)
+    }
+
+    static func fileName(_ index: Int) -> String {
+        "reasoning-" + String(UInt8(index & 0xff) >> 4, radix: 16) + String(UInt8(index & 0xf), radix: 16) + ".jsonl"
+    }
+
+    /// The unexpired turns of `keys` kept in file `index`.
+    func lookup(_ keys: Set<String>, in index: Int) -> [String: [KeptReasoning]] {
+        let file = file(index)
+        defer { note(file) }
+        guard let text = file.read() else { return [:] }
+        return KeptReasoningFile.find(keys, in: text, now: WallClock.now())
+    }
+
+    /// Keeps a turn's reasoning under `key` in file `index`, in place of any kept under it.
+    func keep(_ items: [KeptReasoning], as key: String, in index: Int) {
+        let turn = KeptReasoningFile.Turn(key: key, expires: WallClock.now() + lifetime, items: items)
+        let line = KeptReasoningFile.line(turn)
+        guard line.count + KeptReasoningFile.header.count <= share else {
+            warning = "reasoning not kept: \(line.count) bytes, over the \(share) a file of \(directory) may hold"
+            return
+        }
+        let file = file(index)
+        defer { note(file) }
+        if file.append(line, header: KeptReasoningFile.header) == false {
+            rewrite(file) { $0.keep(turn) }
+        }
+    }
+
+    /// Forgets what `keys` kept in file `index`: the upstream refused it.
+    func forget(_ keys: Set<String>, in index: Int) {
+        let file = file(index)
+        defer { note(file) }
+        rewrite(file) { $0.forget(keys) }
+    }
+
+    /// What the store holds, for `o1-proxy reasoning`: unexpired turns, and bytes on disk.
+    func census() -> (turns: Int, expired: Int, bytes: Int) {
+        var census = (turns: 0, expired: 0, bytes: 0)
+        let now = WallClock.now()
+        for index in 0..<Self.fileCount {
+            let file = file(index)
+            defer { note(file) }
+            guard let text = file.read() else { continue }
+            census.bytes += text.count
+            let turns = KeptReasoningFile(parsing: text)?.turns ?? []
+            let live = turns.filter { $0.expires > now }.count
+            census.turns += live
+            census.expired += turns.count - live
+        }
+        return census
+    }
+
+    /// Removes every file: `o1-proxy reasoning --clear`. The number removed.
+    func clear() -> Int {
+        var removed = 0
+        for index in 0..<Self.fileCount {
+            let path = directory + "/" + Self.fileName(index)
+            if unlink(path) == 0 {
+                removed += 1
+            } else if errno != ENOENT {
+                warning = "cannot remove \(path): \(String(cString: strerror(errno)))"
+            }
+        }
+        return removed
+    }
+
+    private func file(_ index: Int) -> StateFile {
+        StateFile(directory: directory, name: Self.fileName(index), lock: Self.lockName, limit: share, what: "kept reasoning")
+    }
+
+    /// The file rewritten whole: what it held (a file that is not one is replaced), changed,
+    /// without expired turns, and within three quarters of its share, so that the next appends
+    /// do not rewrite it again at once.
+    private func rewrite(_ file: StateFile, _ change: (inout KeptReasoningFile) -> Void) {
+        file.update { text in
+            var kept = KeptReasoningFile()
+            if let text {
+                if let parsed = KeptReasoningFile(parsing: text) {
+                    kept = parsed
+                } else {
+                    file.warn("\(file.path) was not a kept-reasoning file; replaced")
+                }
+            }
+            change(&kept)
+            kept.prune(now: WallClock.now(), maxBytes: share * 3 / 4)
+            return (kept.rendered, ())
+        }
+    }
+
+    private func note(_ file: StateFile) {
+        if let problem = file.warning { warning = problem }
+    }
+}
