@@ -23,4 +23,20 @@ import Testing
             if i % 37 == 0 { #expect(SHA256.hex(hasher.finish()) == SHA256.hex(of: String(text.prefix(i + 1)))) }
         }
     }
+
+    /// However the input is split, the digest is the same: blocks straight from the input, the
+    /// rest through the pending bytes.
+    @Test(arguments: [1, 7, 63, 64, 65, 127, 200])
+    func anySplitGivesTheSameDigest(_ piece: Int) {
+        let message = Array(String(repeating: "0123456789abcdef", count: 40).utf8)
+        var hasher = SHA256()
+        var rest = message[...]
+        var size = piece
+        while !rest.isEmpty {
+            hasher.update(rest.prefix(size))
+            rest = rest.dropFirst(size)
+            size = size % 97 + piece
+        }
+        #expect(SHA256.hex(hasher.finish()) == SHA256.hex(of: String(decoding: message, as: UTF8.self)))
+    }
 }

@@ -158,6 +158,15 @@ private func learned(_ body: String, status: Int = 400, api: Endpoint = .chat, s
         #expect(learned(Self.toolsWithReasoning, status: 400, applied: [.tools(.responses)]) == nil)
     }
 
+    /// The bridge asks every model for its reasoning; one that has none says so, once.
+    @Test func aModelWithoutReasoningIsNotAskedForIt() {
+        let refused = #"{"error":{"message":"Encrypted content is not supported with this model.","type":"invalid_request_error","param":"include","code":null}}"#
+        let sent: JSONObject = ["model": "gpt-4o", "input": [], "include": ["reasoning.encrypted_content"]]
+        #expect(learned(refused, status: 400, api: .responses, sent: sent) == .drop("include"))
+        #expect(learned(refused, status: 400, api: .responses, sent: sent, applied: [.drop("include")]) == nil)
+        #expect(learned(refused, status: 400, sent: sent) == nil)
+    }
+
     static let azureNoResponses = #"{"error":{"code":"OperationNotSupported","message":"The responses operation does not work with the specified model, o3-mini. Please choose different model and try again. You can learn more about which models can be used with each operation here: https://go.microsoft.com/fwlink/?linkid=2197993."}}"#
 
     /// An Azure deployment without the Responses API: its tool turns stay on chat, unless the

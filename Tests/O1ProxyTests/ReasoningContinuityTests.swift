@@ -34,6 +34,11 @@ private func messages(_ json: String) throws -> [JSON] {
     try #require(parse(json).array)
 }
 
+/// The key an answer to `messages` is kept under.
+private func answerKey(_ messages: [JSON], _ answer: JSONObject, scope: ReasoningScope = scope) -> String {
+    scope.answerKey(scope.keyed(messages, files: 256), answer: answer)
+}
+
 @Suite struct ReasoningContinuityTests {
     // MARK: what is kept
 
@@ -133,15 +138,16 @@ private func messages(_ json: String) throws -> [JSON] {
         let asked = try messages(#"[{"role":"system","content":"S"},{"role":"user","content":"go"}]"#)
         let answer: JSONObject = Responses.assistantMessage(content: "", refusal: nil, calls: [
             Responses.call(id: "call_1", name: "f", arguments: #"{"a":1}"#)])
-        let key = scope.answerKey(asked, answer: answer)
+        let key = answerKey(asked, answer)
         for echoed in [#"{"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}]}"#,
                        #"{"role":"assistant","content":"","tool_calls":[{"id":"call_1","type":"function","function":{"arguments":"{\"a\":1}","name":"f"}}]}"#,
                        #"{"role":"assistant","tool_calls":[{"id":"call_1","function":{"name":"f","arguments":"{\"a\":1}"}}]}"#] {
             let next = asked + [try parse(echoed), try parse(#"{"role":"tool","tool_call_id":"call_1","content":"r"}"#)]
-            #expect(scope.turnKeys(next).map(\.index) == [2])
-            #expect(scope.turnKeys(next).first?.key == key, "\(echoed)")
-            #expect(scope.file(next, of: 64) == scope.file(asked, of: 64))
-            #expect(scope.cacheKey(next) == scope.cacheKey(asked))
+            let keyed = scope.keyed(next, files: 256)
+            #expect(keyed.turns.map(\.index) == [2])
+            #expect(keyed.turns.first?.key == key, "\(echoed)")
+            #expect(keyed.file == scope.keyed(asked, files: 256).file)
+            #expect(keyed.cacheKey == scope.cacheKey(asked))
         }
     }
 
@@ -151,22 +157,22 @@ private func messages(_ json: String) throws -> [JSON] {
     @Test func keysAreScoped() throws {
         let asked = try messages(#"[{"role":"user","content":"go"}]"#)
         let answer = Responses.assistantMessage(content: "", refusal: nil, calls: [Responses.call(id: "call_1", name: "f", arguments: "{}")])
-        let key = scope.answerKey(asked, answer: answer)
+        let key = answerKey(asked, answer)
         let others = [
             ReasoningScope(credential: SHA256.hex(of: "authorization: Bearer sk-b"), upstream: scope.upstream, model: scope.model),
             ReasoningScope(credential: scope.credential, upstream: "https://r.openai.azure.com/openai/v1", model: scope.model),
             ReasoningScope(credential: scope.credential, upstream: scope.upstream, model: "gpt-5-mini"),
         ]
         for other in others {
-            #expect(other.answerKey(asked, answer: answer) != key)
+            #expect(answerKey(asked, answer, scope: other) != key)
             #expect(other.cacheKey(asked) != scope.cacheKey(asked) || other.model != scope.model)
         }
         let otherConversation = try messages(#"[{"role":"user","content":"stop"}]"#)
-        #expect(scope.answerKey(otherConversation, answer: answer) != key)
+        #expect(answerKey(otherConversation, answer) != key)
         #expect(scope.cacheKey(otherConversation) != scope.cacheKey(asked))
         var edited = answer
         edited["tool_calls"] = [Responses.call(id: "call_1", name: "f", arguments: #"{"x":2}"#)]
-        #expect(scope.answerKey(asked, answer: edited) != key)
+        #expect(answerKey(asked, edited) != key)
         #expect(scope.cacheKey(asked).hasPrefix("o1-proxy-") && scope.cacheKey(asked).count == 9 + 32)
     }
 
@@ -176,10 +182,10 @@ private func messages(_ json: String) throws -> [JSON] {
             [{"role":"user","content":"a"},{"role":"assistant","content":"b"},{"role":"user","content":"c"},
              {"role":"assistant","content":"d"},{"role":"user","content":"e"}]
             """#)
-        let keys = scope.turnKeys(conversation)
+        let keys = scope.keyed(conversation, files: 256).turns
         #expect(keys.map(\.index) == [1, 3])
-        #expect(keys[0].key == scope.answerKey(Array(conversation[..<1]), answer: ["role": "assistant", "content": "b"]))
-        #expect(keys[1].key == scope.answerKey(Array(conversation[..<3]), answer: ["role": "assistant", "content": "d"]))
+        #expect(keys[0].key == answerKey(Array(conversation[..<1]), ["role": "assistant", "content": "b"]))
+        #expect(keys[1].key == answerKey(Array(conversation[..<3]), ["role": "assistant", "content": "d"]))
         #expect(keys.allSatisfy { KeptReasoningFile.isKey($0.key) })
     }
 
@@ -325,7 +331,7 @@ private func messages(_ json: String) throws -> [JSON] {
     @Test func aFullFileDropsItsOldest() throws {
         let dir = try directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try #require(ReasoningStore(directory: dir, maxBytes: 64 * 4096, lifetime: 3600))
+        let store = try #require(ReasoningStore(directory: dir, maxBytes: ReasoningStore.fileCount * 4096, lifetime: 3600))
         let keys = (0..<40).map { String(repeating: "0", count: 62) + String(format: "%02x", $0) }
         for key in keys {
             store.keep([KeptReasoning(item: item("rs_" + key.suffix(2), String(repeating: "x", count: 300)), before: .message)], as: key, in: 0)

@@ -247,3 +247,16 @@ def test_rules_shows_the_store_and_clears_it(start_proxy, fake, tmp_path):
     assert (cleared.returncode, cleared.stdout) == (0, "removed the reasoning kept for tool turns (1 file)\n")
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".jsonl")]
     assert ": 0 turns, 0 KiB of 32 MiB, each for 24 h;" in rules().stdout
+
+
+def test_a_model_without_reasoning_is_asked_once(start_proxy, fake, tmp_path):
+    """A rule may bridge a model that does not reason (gpt-4o here): asked for reasoning it has
+    none of, it refuses `include`, which the proxy drops and remembers."""
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"rules": [{"match": ["gpt-4o"], "api": "responses"}]}))
+    proxy = start_proxy(STATE_DIRECTORY=str(tmp_path), O1_PROXY_RULES=str(rules))
+    mark = proxy.mark()
+    r = client(proxy).chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
+    assert r.choices[0].message.content == "echo: hi"
+    assert proxy.entry(mark)["learned"] == "drop:include"
+    assert "include" not in responses_calls(fake)[-1]["body"]

@@ -18,6 +18,8 @@ POST /v1/chat/completions, model name decides:
 POST /v1/responses   the same answers in the Responses API's shape: a `response` object, or
                      with "stream": true its event stream (`event:` + `data:` lines, output text
                      deltas of the same sizes, then response.completed, no [DONE])
+  ...reasons...      (whole answers) a reasoning item with REASONING_BYTES of encrypted content
+                     before the message, as with include: ["reasoning.encrypted_content"]
   ...drip-<ms>...    streams (either API) 20 deltas, one every <ms> ms, each holding the time it was
                      written (`t=<seconds since the epoch>;`), for the delay to the client
 GET /_bench/stats    {"in_flight": k, "total": n}  (not counted)
@@ -40,6 +42,7 @@ SLOW_RE = re.compile(r"slow-(\d+(?:\.\d+)?)")
 GATE_RE = re.compile(r"gate-(\d+(?:\.\d+)?)")
 DRIP_RE = re.compile(r"drip-(\d+)")
 DRIP_EVENTS = 20
+REASONING_BYTES = 1200  # a tool turn's encrypted reasoning is a few KB: the order of it
 ALPHABET = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 _lock = threading.Lock()
@@ -99,7 +102,8 @@ def responses_body(model: str, content: bytes, event_type: str | None = None) ->
     """A completed `response` holding `content` (or a response.completed event around one)."""
     u = usage(len(content))
     head = (b'{"id":"resp_bench","object":"response","created_at":1700000000,"status":"completed","model":'
-            + json.dumps(model).encode() + b',"output":[{"id":"msg_bench","type":"message","status":"completed",'
+            + json.dumps(model).encode() + b',"output":[' + (REASONING if "reasons" in model else b"")
+            + b'{"id":"msg_bench","type":"message","status":"completed",'
             b'"role":"assistant","content":[{"type":"output_text","annotations":[],"text":"' + content + b'"}]}],'
             b'"usage":' + json.dumps({"input_tokens": u["prompt_tokens"], "output_tokens": u["completion_tokens"],
                                       "total_tokens": u["total_tokens"],
@@ -107,6 +111,10 @@ def responses_body(model: str, content: bytes, event_type: str | None = None) ->
     if event_type is None:
         return head
     return b'{"type":' + event_type.encode() + b',"response":' + head + b"}"
+
+
+REASONING = (b'{"id":"rs_bench","type":"reasoning","summary":[],"encrypted_content":"gAAAAB'
+             + content_of(REASONING_BYTES) + b'"},')
 
 
 def chunked(body: bytes) -> bytes:

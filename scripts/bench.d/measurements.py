@@ -13,6 +13,8 @@ answering without any proxy) and the floors (a URLSession process that answers a
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import re
 import socket
@@ -166,6 +168,69 @@ def learned_state(b: Bench) -> dict:
                                                       dict(b.base_env, STATE_DIRECTORY=directory))}
     body = chat_body("o1-mini")
     return sequential(targets, lambda t: request_bytes(t.port, body), b.args.requests, 4)
+
+
+def tool_turn_body(model: str, calls: int) -> bytes:
+    """An agent loop's tool turn: tools, and `calls` earlier turns of a call and its result."""
+    messages = [{"role": "system", "content": "You are an agent."}, {"role": "user", "content": "Fix the build."}]
+    for i in range(calls):
+        messages += [{"role": "assistant", "content": None, "tool_calls": [{"id": f"call_{i}", "type": "function",
+                      "function": {"name": "run", "arguments": json.dumps({"command": f"make step-{i}"})}}]},
+                     {"role": "tool", "tool_call_id": f"call_{i}", "content": f"step {i} done, 0 errors"}]
+    return json.dumps({"model": model, "messages": messages, "tools": [{"type": "function", "function": {
+        "name": "run", "parameters": {"type": "object", "properties": {"command": {"type": "string"}}}}}]}).encode()
+
+
+def fill_reasoning_store(directory: str, conversations: int) -> int:
+    """A state directory whose reasoning store holds `conversations` kept turns, spread over its
+    files as conversations spread (KeptReasoningFile's format), each turn one reasoning item of
+    the size a tool turn's is. Returns the bytes written."""
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        os.remove(os.path.join(directory, name))
+    expires = int(time.time()) + 86_400
+    files = [[b"o1-proxy kept reasoning 1\n"] for _ in range(256)]
+    for i in range(conversations):
+        key = hashlib.sha256(b"conversation %d" % i).hexdigest()
+        item = json.dumps({"id": f"rs_{i}", "type": "reasoning", "summary": [],
+                           "encrypted_content": "gAAAAB" + key * 19}, separators=(",", ":"))
+        line = json.dumps({"key": key, "expires": expires, "items": [{"before": f"call:call_{i}", "item": item}]},
+                          separators=(",", ":"))
+        files[i % 256].append(line.encode() + b"\n")
+    written = 0
+    for index, lines in enumerate(files):
+        with open(os.path.join(directory, "reasoning-%02x.jsonl" % index), "wb") as f:
+            written += f.write(b"".join(lines))
+    return written
+
+
+def reasoning_store(b: Bench) -> dict:
+    """A reasoning model's tool turn bridged to /v1/responses, with 10,000 conversations' turns
+    kept in $STATE_DIRECTORY (the turn's lookup reads its file, its answer's reasoning is
+    appended) next to the same turn bridged statelessly; its memory with such turns in flight;
+    and its time as the conversation grows from 200 to 1600 earlier tool calls."""
+    directory = os.path.join(b.work, "state-10000-conversations")
+    size = fill_reasoning_store(directory, 10_000)
+    env = dict(b.base_env, STATE_DIRECTORY=directory)
+    stateless = b.activate("tool-turn-stateless", b.bins["proxy-static"])
+    kept = b.activate("tool-turn-10000-kept", b.bins["proxy-static"], env)
+    body = tool_turn_body("gpt-5.4-reasons", 1)
+    out = {"store_bytes": size,
+           "latency": sequential({"direct": b.direct, "stateless": stateless, "kept": kept},
+                                 lambda t: request_bytes(t.port, body), b.args.requests, 4)}
+    statuses: list = []
+    b.upstream.control("POST /_bench/gate?close")
+    n = b.args.in_flight
+    out["memory"] = in_flight(
+        kept, request_bytes(kept.port, tool_turn_body("gpt-5.4-reasons-gate-60", 1)), n,
+        lambda socks: b.upstream.control()["in_flight"] >= n,
+        lambda socks: (b.upstream.control("POST /_bench/gate?open"), statuses.extend(read_all(socks))))
+    out["memory"]["answered_200"] = statuses.count(200)
+    bodies = {calls: tool_turn_body("gpt-5.4-reasons", calls) for calls in (200, 400, 800, 1600)}
+    out["growth"] = {str(calls): sequential({"kept": kept}, lambda t, body=body: request_bytes(t.port, body),
+                                            b.count(20, 60), 2)["kept"]
+                     for calls, body in bodies.items()}
+    return out
 
 
 def waiting(b: Bench) -> dict:

@@ -123,3 +123,17 @@ def machine(meta: dict) -> str:
     if max(before, after) > 0.15:
         out += "\nWARNING: the machine was busy with other work; timings are inflated and noisy."
     return out
+
+
+def reasoning_store(r: dict) -> str:
+    """The tool turn with and without the store, its memory in flight, its growth."""
+    latency = exchanges(f"A bridged tool turn (gpt-5.4) with 10,000 conversations kept "
+                        f"({round(r['store_bytes'] / 2**20, 1)} MB in 256 files) next to stateless")(r["latency"])
+    m = r["memory"]
+    memory = table("The same turns in flight (kept), per process", ["in flight", "sampled", "USS mean MB", "USS max MB",
+                                                                    "answered 200"],
+                   [[m["in_flight_target"], m["processes_sampled"], (m["uss"] or {}).get("mean_mb"),
+                     (m["uss"] or {}).get("max_mb"), m["answered_200"]]])
+    growth = table("A tool turn as the conversation grows (kept)", ["earlier calls", "p50 ms", "CPU ms"],
+                   [[calls, v["p50_ms"], v["cpu_per_exchange_ms"]] for calls, v in r["growth"].items()])
+    return "\n".join([latency, memory, growth])

@@ -62,6 +62,25 @@ def learned_over_floor(R: dict, f: str):
                  added_by(R, "learned_state", "floor-static", "direct"))
 
 
+def store_added(R: dict, f: str) -> float:
+    """Latency the store adds to a bridged tool turn (lookup and keep) with 10,000 conversations."""
+    x = R["reasoning_store"]["latency"]
+    return round(x["kept"]["p50_ms"] - x["stateless"]["p50_ms"], 2)
+
+
+def store_growth(R: dict, f: str):
+    """How a turn's time grows as its conversation doubles: p50 of (1600 - 800) / (800 - 400)
+    earlier calls, about 2 when linear (4 when quadratic)."""
+    g = {k: v["p50_ms"] for k, v in R["reasoning_store"]["growth"].items()}
+    return ratio(g["1600"] - g["800"], g["800"] - g["400"])
+
+
+def store_memory_ok(uss_mean, R: dict, f: str) -> bool:
+    m = R["reasoning_store"]["memory"]
+    return (uss_mean is not None and uss_mean <= 10 and m["processes_sampled"] >= m["in_flight_target"]
+            and m["answered_200"] == m["in_flight_target"])
+
+
 def waiting_cpu(R: dict, f: str):
     x = R["waiting"]
     return ratio(x[f"thinks-1s-proxy-{f}"]["cpu_per_exchange_ms"], x[f"at-once-proxy-{f}"]["cpu_per_exchange_ms"])
@@ -123,6 +142,13 @@ TARGETS = [
         learned_over_floor, "learned_state", per_flavour=False, ok=at_most(1.3)),
     Row("waiting 1 s for the upstream costs <= 1.5 x the CPU of an answer at once (proxy-{f})",
         waiting_cpu, "waiting", ok=at_most(1.5)),
+    Row("kept reasoning (10,000 conversations) adds <= 0.3 ms p50 to a bridged tool turn (proxy-static)",
+        store_added, "reasoning_store", per_flavour=False, ok=at_most(0.3)),
+    Row("private memory (USS) per in-flight tool turn with the store <= 10 MB (proxy-static, mean)",
+        lambda R, f: (R["reasoning_store"]["memory"]["uss"] or {}).get("mean_mb"), "reasoning_store", per_flavour=False,
+        ok=store_memory_ok),
+    Row("a tool turn's time grows linearly with its conversation: (1600 - 800) / (800 - 400) calls <= 2.5 (proxy-static)",
+        store_growth, "reasoning_store", per_flavour=False, ok=at_most(2.5)),
     Row("HTTPS with the package's default trust store <= 5 ms of CPU more than HTTP (proxy-{f})",
         lambda R, f: round(R["tls"]["exchanges"][f"https-package-{f}"]["cpu_per_exchange_ms"]
                            - R["tls"]["exchanges"][f"http-{f}"]["cpu_per_exchange_ms"], 2), "tls", ok=at_most(5)),

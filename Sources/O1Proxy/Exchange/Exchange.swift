@@ -131,15 +131,14 @@ final class Exchange {
         var plan = Plan(request: chat, rule: rule, remembered: memory.fixes(for: chat.model), summary: config.summary)
         record.remembered = plan.remembered
         record.warning = memory.warning ?? record.warning
-        let reasoning = ReasoningStore(directory: config.stateDirectory, maxBytes: config.reasoningBytes,
-                                       lifetime: config.reasoningLifetime.inSeconds)
-        let scope = ReasoningScope(credential: credentialDigest(request.headers, config), upstream: config.upstream.baseURL.absoluteString,
-                                   model: chat.model)
+        let conversation = ConversationMemory(config: config, clientHeaders: request.headers, model: chat.model)
         var continued = false
         while true {
             if plan.bridgesChat, !continued {
                 continued = true
-                plan.continuity = continuity(plan.messages, scope, reasoning)
+                plan.continuity = conversation.continuity(for: plan)
+                if plan.continuity.keep { record.reasoningReplayed = plan.continuity.replayed }
+                record.warning = conversation.warning ?? record.warning
             }
             let body = plan.body
             record.api = plan.route.upstream
@@ -153,7 +152,7 @@ final class Exchange {
             case .relayed(let ending, let usage, let turn):
                 record.usage = usage
                 if case .failed(let why)? = ending { record.error = "the upstream stream failed: \(why)" }
-                keep(turn, plan, scope, reasoning)
+                keep(turn, plan, conversation)
                 return
             case .answered(let answer):
                 if record.reasoningRefused == nil,
@@ -161,8 +160,8 @@ final class Exchange {
                     // Asked again without it: the client gets its answer, and only the reasoning is lost.
                     record.reasoningRefused = plan.continuity.replayed
                     record.reasoningReplayed = 0
-                    reasoning?.forget(plan.continuity.replayedKeys, in: scope.file(plan.messages, of: ReasoningStore.fileCount))
-                    record.warning = reasoning?.warning ?? record.warning
+                    conversation.forget(plan.continuity, of: plan)
+                    record.warning = conversation.warning ?? record.warning
                     plan.continuity.dropReplay()
                     continue
                 }
@@ -173,7 +172,7 @@ final class Exchange {
                     continue
                 }
                 if config.logBodies { record.responseBody = answer.body }
-                keep(try respond(with: answer, plan), plan, scope, reasoning)
+                keep(try respond(with: answer, plan), plan, conversation)
                 return
             }
         }
@@ -197,40 +196,12 @@ final class Exchange {
         return completion.turn
     }
 
-    // MARK: reasoning across turns
-
-    /// Whose conversation it is, as far as the upstream can tell: a digest of the credentials it
-    /// is called with (the server's key, or the client's own), never the credentials.
-    private func credentialDigest(_ headers: HTTPFields, _ config: Config) -> String {
-        let credentials = UpstreamCall.credentials(config: config, clientHeaders: headers)
-        return SHA256.hex(of: credentials.map { $0.name.lowercased() + ": " + $0.value }.joined(separator: "\n"))
-    }
-
-    /// What a bridged chat conversation takes from its earlier turns: the reasoning the store kept
-    /// for the assistant messages it echoes, and its cache key.
-    private func continuity(_ messages: [JSON], _ scope: ReasoningScope, _ store: ReasoningStore?) -> Continuity {
-        var continuity = Continuity(keep: store != nil, cacheKey: scope.cacheKey(messages))
-        guard let store else { return continuity }
-        let turns = scope.turnKeys(messages)
-        let found = store.lookup(Set(turns.map(\.key)), in: scope.file(messages, of: ReasoningStore.fileCount))
-        for turn in turns {
-            guard let items = found[turn.key] else { continue }
-            continuity.replay[turn.index] = items
-            continuity.replayedKeys.insert(turn.key)
-        }
-        record.reasoningReplayed = continuity.replayed
-        record.warning = store.warning ?? record.warning
-        return continuity
-    }
-
     /// Keeps an answered turn's reasoning for the conversation's next turn, once the client has
     /// its answer.
-    private func keep(_ turn: KeptTurn?, _ plan: Plan, _ scope: ReasoningScope, _ store: ReasoningStore?) {
-        guard let turn, let store, plan.continuity.keep else { return }
-        let messages = plan.messages
-        store.keep(turn.items, as: scope.answerKey(messages, answer: turn.answer), in: scope.file(messages, of: ReasoningStore.fileCount))
-        record.reasoningKept = store.warning == nil ? turn.items.count : 0
-        record.warning = store.warning ?? record.warning
+    private func keep(_ turn: KeptTurn?, _ plan: Plan, _ conversation: ConversationMemory) {
+        guard let kept = conversation.keep(turn, of: plan) else { return }
+        record.reasoningKept = kept
+        record.warning = conversation.warning ?? record.warning
     }
 
     /// Upstream errors in OpenAI's shape reach the client as they are; anything else becomes a

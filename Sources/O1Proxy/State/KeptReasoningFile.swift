@@ -1,4 +1,5 @@
 import O1ProxyCore
+import Glibc
 
 /// The reasoning kept for the next turns of bridged conversations, as one of the store's files
 /// holds it: a header line, then one turn per line, a JSON object, so that a lookup compares a
@@ -47,24 +48,36 @@ struct KeptReasoningFile: Equatable, Sendable {
         turns.removeAll { $0.expires < 0 }
     }
 
-    /// The unexpired turns of `keys` in `text`, parsing only their lines.
+    /// The unexpired turns of `keys` in `text`, parsing only their lines: each line's key is
+    /// compared where it stands, and the next line found with `memchr`, so a lookup costs about a
+    /// copy of the file.
     static func find(_ keys: Set<String>, in text: [UInt8], now: Double) -> [String: [KeptReasoning]] {
         guard !keys.isEmpty, text.starts(with: header) else { return [:] }
-        let prefixes = keys.map { (key: $0, prefix: Array(("{\"key\":\"" + $0 + "\"").utf8)) }
-        var lines: [String: [ArraySlice<UInt8>]] = [:]
-        var start = header.count
-        while start < text.count {
-            let end = text[start...].firstIndex(of: newline) ?? text.count
-            let line = text[start..<end]
-            if let match = prefixes.first(where: { line.starts(with: $0.prefix) }) {
-                lines[match.key, default: []].append(line)
+        let wanted = Set(keys.map { Array($0.utf8) })
+        let opening = Array(#"{"key":""#.utf8)
+        var lines: [[UInt8]: [Range<Int>]] = [:]
+        text.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<UInt8>) in
+            guard let base = buffer.baseAddress else { return }
+            var start = header.count
+            while start < buffer.count {
+                var end = buffer.count
+                if let found = memchr(base + start, Int32(newline), buffer.count - start) {
+                    end = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+                }
+                let keyStart = start + opening.count
+                if keyStart + 65 <= end, memcmp(base + start, opening, opening.count) == 0,
+                   buffer[keyStart + 64] == UInt8(ascii: "\"") {
+                    let key = Array(buffer[keyStart..<keyStart + 64])
+                    if wanted.contains(key) { lines[key, default: []].append(start..<end) }
+                }
+                start = end + 1
             }
-            start = end + 1
         }
         var found: [String: [KeptReasoning]] = [:]
         for (key, candidates) in lines {
-            guard let turn = candidates.reversed().lazy.compactMap(turn).first(where: { $0.key == key }) else { continue }
-            if turn.expires > now { found[key] = turn.items }
+            let name = String(decoding: key, as: UTF8.self)
+            guard let turn = candidates.reversed().lazy.compactMap({ turn(text[$0]) }).first(where: { $0.key == name }) else { continue }
+            if turn.expires > now { found[name] = turn.items }
         }
         return found
     }

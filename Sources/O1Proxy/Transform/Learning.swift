@@ -27,6 +27,9 @@ enum Learning {
             // Bridged only for its tools, where the Responses API is not offered (an Azure
             // deployment): its tool turns stay on chat completions.
             fix = .tools(.chat)
+        } else if api == .responses, status == 400, param == "include", message.hasPrefix("Encrypted content is not supported") {
+            // A model that does not reason has no reasoning to keep, which the bridge asked for.
+            fix = .drop("include")
         } else if status == 400, let param, fixable {
             fix = repair(param, in: sent)
         } else {

@@ -12,27 +12,33 @@ package struct SHA256: Sendable {
     package init() {}
 
     package mutating func update(_ bytes: some Collection<UInt8>) {
-        length &+= UInt64(bytes.count)
-        var index = bytes.startIndex
-        while index != bytes.endIndex {
-            // Whole blocks straight from the input; the rest through `pending`.
-            if pending.isEmpty, bytes.distance(from: index, to: bytes.endIndex) >= 64 {
-                let end = bytes.index(index, offsetBy: 64)
-                compress(bytes[index..<end])
-                index = end
-                continue
-            }
-            pending.append(bytes[index])
-            index = bytes.index(after: index)
-            if pending.count == 64 {
-                compress(pending)
-                pending.removeAll(keepingCapacity: true)
-            }
+        if bytes.withContiguousStorageIfAvailable({ update(UnsafeRawBufferPointer($0)) }) == nil {
+            Array(bytes).withUnsafeBytes { update($0) }
         }
     }
 
     package mutating func update(_ text: String) {
-        update(text.utf8)
+        var text = text
+        text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Whole blocks straight from the input, the rest through `pending`.
+    private mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        length &+= UInt64(bytes.count)
+        var rest = bytes[...]
+        if !pending.isEmpty {
+            let taken = rest.prefix(64 - pending.count)
+            pending += taken
+            rest = rest.dropFirst(taken.count)
+            guard pending.count == 64 else { return }
+            pending.withUnsafeBytes { compress($0.baseAddress!) }
+            pending.removeAll(keepingCapacity: true)
+        }
+        while rest.count >= 64 {
+            compress(bytes.baseAddress! + rest.startIndex)
+            rest = rest.dropFirst(64)
+        }
+        pending += rest
     }
 
     /// The digest of everything given so far; the hasher itself goes on unchanged.
@@ -43,7 +49,9 @@ package struct SHA256: Sendable {
         tail.append(0x80)
         while tail.count % 64 != 56 { tail.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
-        for block in stride(from: 0, to: tail.count, by: 64) { copy.compress(tail[block..<block + 64]) }
+        tail.withUnsafeBytes { tail in
+            for block in stride(from: 0, to: tail.count, by: 64) { copy.compress(tail.baseAddress! + block) }
+        }
         let s = copy.state
         var digest: [UInt8] = []
         for word in [s.0, s.1, s.2, s.3, s.4, s.5, s.6, s.7] {
@@ -65,33 +73,36 @@ package struct SHA256: Sendable {
         return hex(hasher.finish())
     }
 
-    private mutating func compress(_ block: some Collection<UInt8>) {
-        var w = [UInt32](repeating: 0, count: 64)
-        var i = block.startIndex
-        for t in 0..<16 {
-            var word: UInt32 = 0
-            for _ in 0..<4 {
-                word = word << 8 | UInt32(block[i])
-                i = block.index(after: i)
-            }
-            w[t] = word
+    /// One 64-byte block at `block`.
+    private mutating func compress(_ block: UnsafeRawPointer) {
+        var w = (UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0),
+                 UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0), UInt32(0))
+        withUnsafeMutableBytes(of: &w) { raw in
+            let words = raw.bindMemory(to: UInt32.self)
+            for t in 0..<16 { words[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self)) }
         }
-        for t in 16..<64 {
-            let s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3)
-            let s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10)
-            w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
-        }
+        // The schedule, 16 words at a time in a ring: w[t] for t >= 16 overwrites w[t - 16].
+        let state = self.state
         var (a, b, c, d, e, f, g, h) = state
-        for t in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let choice = (e & f) ^ (~e & g)
-            let t1 = h &+ s1 &+ choice &+ roundConstants[t] &+ w[t]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let majority = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ majority
-            (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+        withUnsafeMutableBytes(of: &w) { raw in
+            let w = raw.bindMemory(to: UInt32.self)
+            for t in 0..<64 {
+                if t >= 16 {
+                    let w15 = w[(t - 15) & 15], w2 = w[(t - 2) & 15]
+                    let s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3)
+                    let s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10)
+                    w[t & 15] = w[t & 15] &+ s0 &+ w[(t - 7) & 15] &+ s1
+                }
+                let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                let choice = (e & f) ^ (~e & g)
+                let t1 = h &+ s1 &+ choice &+ roundConstants[t] &+ w[t & 15]
+                let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                let majority = (a & b) ^ (a & c) ^ (b & c)
+                let t2 = s0 &+ majority
+                (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+            }
         }
-        state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e, state.5 &+ f, state.6 &+ g, state.7 &+ h)
+        self.state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d, state.4 &+ e, state.5 &+ f, state.6 &+ g, state.7 &+ h)
     }
 }
 

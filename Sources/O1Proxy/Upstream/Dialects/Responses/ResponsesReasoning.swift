@@ -81,40 +81,41 @@ struct ReasoningScope: Sendable {
 
     /// The conversation's turns as the Responses API sees them (the chat messages, after the
     /// fixes, translated), hashed in one pass: each assistant message ends a turn whose key is
-    /// the digest of everything up to it. A client that echoes its history changed (edited
-    /// arguments, a trimmed message) gets other keys, and so no replay: safe, not an error.
-    func turnKeys(_ messages: [JSON]) -> [(index: Int, key: String)] {
+    /// the digest of everything up to it, and the answer's key goes on from the end. A client that
+    /// echoes its history changed (edited arguments, a trimmed message) gets other keys, and so
+    /// no replay: safe, not an error.
+    func keyed(_ messages: [JSON], files: Int) -> KeyedConversation {
         var hasher = base
-        var keys: [(index: Int, key: String)] = []
+        var turns: [(index: Int, key: String)] = []
         for (index, message) in messages.enumerated() {
             add(message, to: &hasher)
-            if message["role"] == "assistant" { keys.append((index, SHA256.hex(hasher.finish()))) }
+            if message["role"] == "assistant" { turns.append((index, SHA256.hex(hasher.finish()))) }
         }
-        return keys
+        let opening = opening(messages)
+        return KeyedConversation(turns: turns, whole: hasher, file: Int(opening[31]) % files, cacheKey: Self.cacheKey(opening))
+    }
+
+    /// The conversation's `prompt_cache_key`, where nothing is kept.
+    func cacheKey(_ messages: [JSON]) -> String {
+        Self.cacheKey(opening(messages))
+    }
+
+    private static func cacheKey(_ opening: [UInt8]) -> String {
+        "o1-proxy-" + SHA256.hex(opening.prefix(16))
     }
 
     /// The key of the turn the answer ends: the conversation, then the assistant message the
     /// client was sent (as it will echo it).
-    func answerKey(_ messages: [JSON], answer: JSONObject) -> String {
-        var hasher = base
-        for message in messages { add(message, to: &hasher) }
+    func answerKey(_ conversation: KeyedConversation, answer: JSONObject) -> String {
+        var hasher = conversation.whole
         add(.object(answer), to: &hasher)
         return SHA256.hex(hasher.finish())
     }
 
-    /// A `prompt_cache_key` stable for the whole conversation: the credential and its opening
-    /// items (everything up to the first user message). All its turns go to the same cache, and
-    /// different conversations do not crowd one.
-    func cacheKey(_ messages: [JSON]) -> String {
-        "o1-proxy-" + SHA256.hex(opening(messages).prefix(16))
-    }
-
-    /// Which of `count` files the conversation's turns are kept in: all of them in one, so that
-    /// a turn reads one.
-    func file(_ messages: [JSON], of count: Int) -> Int {
-        Int(opening(messages)[31]) % count
-    }
-
+    /// The digest behind the `prompt_cache_key` the conversation gets (when the client sends
+    /// none) and the file its turns are kept in: the credential and the conversation's opening
+    /// (everything up to the first user message). All its turns go to the same cache and the same
+    /// file, and different conversations do not crowd one.
     private func opening(_ messages: [JSON]) -> [UInt8] {
         var hasher = SHA256()
         hasher.update("o1-proxy cache\0\(credential)\0\(upstream)\0")
@@ -138,6 +139,17 @@ struct ReasoningScope: Sendable {
         }
         hasher.update([1])
     }
+}
+
+/// A conversation keyed for the store: its turns' keys, by the index of the assistant message
+/// that ends each, and where the answer's key starts from.
+struct KeyedConversation: Sendable {
+    let turns: [(index: Int, key: String)]
+    /// The digest state after all of its messages.
+    let whole: SHA256
+    /// Which of the store's files its turns are kept in.
+    let file: Int
+    let cacheKey: String
 }
 
 /// What keeps a bridged conversation's reasoning and prompt cache across its turns.
