@@ -29,6 +29,7 @@ import Testing
         let text = try Self.doc("docs/operations.md")
         var record = ExchangeRecord()
         (record.method, record.path, record.model, record.api, record.stream) = ("POST", "/v1/x", "m", .chat, .native)
+        record.upstreamModel = "u"
         (record.status, record.durationMS, record.upstreamMS) = (200, 1, 1)
         record.usage = Usage(chat: ["prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2,
                                     "prompt_tokens_details": ["cached_tokens": 0], "completion_tokens_details": ["reasoning_tokens": 0]])

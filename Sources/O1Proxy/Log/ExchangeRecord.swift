@@ -16,6 +16,8 @@ struct ExchangeRecord: Sendable {
     var method: String?
     var path: String?
     var model: String?
+    /// The model a preset sent the request to, when not `model`.
+    var upstreamModel: String?
     /// Which upstream API the chat completion went to last.
     var api: Endpoint?
     var stream = StreamMode.none
@@ -56,6 +58,7 @@ struct ExchangeRecord: Sendable {
     var message: String {
         var text = "\(method ?? "-") \(path ?? "-")"
         if let model { text += " \(model)" }
+        if let upstreamModel { text += " (\(upstreamModel))" }
         text += " \(status)"
         if stream != .none { text += " \(stream.rawValue) stream" }
         if api == .responses { text += " via responses" }
@@ -85,6 +88,7 @@ struct ExchangeRecord: Sendable {
         entry.add(ExchangeLog.method, method)
         entry.add(ExchangeLog.path, path)
         entry.add(ExchangeLog.model, model)
+        entry.add(ExchangeLog.upstreamModel, upstreamModel)
         entry.add(ExchangeLog.api, api?.rawValue)
         entry.add(ExchangeLog.stream, stream.rawValue)
         entry.add(ExchangeLog.status, status)

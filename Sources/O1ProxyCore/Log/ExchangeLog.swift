@@ -20,6 +20,9 @@ package enum ExchangeLog {
     package static let method = LogField("O1_METHOD", .text)
     package static let path = LogField("O1_PATH", .text)
     package static let model = LogField("O1_MODEL", .text)
+    /// The model the upstream was asked for, when a preset of the operator's rules names another
+    /// than the client's `O1_MODEL` (which is the preset's name).
+    package static let upstreamModel = LogField("O1_UPSTREAM_MODEL", .text)
     /// The upstream API the exchange's last call went to: `chat` or `responses`.
     package static let api = LogField("O1_API", .text)
     /// What the client got: `none`, `native` (relayed or translated) or `faked`.
