@@ -5,7 +5,7 @@ import Testing
 private let role = #"data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""}}],"usage":null}"#
 private let content = #"data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"Hi\n\nthere"}}],"usage":null}"#
 private let usage = #"data: {"id":"c1","object":"chat.completion.chunk","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"prompt_tokens_details":{"cached_tokens":2},"completion_tokens_details":{"reasoning_tokens":1}}}"#
-private let expectedUsage = Usage(chat: try! JSON(parsing: Array(#"{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"prompt_tokens_details":{"cached_tokens":2},"completion_tokens_details":{"reasoning_tokens":1}}"#.utf8)))
+private let expectedUsage = Usage(chatAnswer: try! JSON(parsing: Array(#"{"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"prompt_tokens_details":{"cached_tokens":2},"completion_tokens_details":{"reasoning_tokens":1}}}"#.utf8)))
 
 private func stream(_ events: [String], separator: String = "\n\n") -> [UInt8] {
     bytes(events.map { $0 + separator }.joined())
@@ -69,6 +69,14 @@ private func relayAtEverySplit(_ input: [UInt8], includeUsage: Bool = true,
         #expect(relayed.output == stream([role, content, "data: [DONE]"]))
         #expect(relayed.relay.usage == expectedUsage)
         #expect(relayed.relay.ending == .completed)
+    }
+
+    /// The tier that served the request rides on every chunk; the usage chunk's is the one kept.
+    @Test func theServiceTierAndCacheWritesOfTheUsageChunk() {
+        let chunk = #"data: {"id":"c1","object":"chat.completion.chunk","service_tier":"priority","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"prompt_tokens_details":{"cached_tokens":0,"cache_write_tokens":2}}}"#
+        let relayed = relayAtEverySplit(stream([role, chunk, "data: [DONE]"]))
+        #expect(relayed.relay.usage?.serviceTier == "priority")
+        #expect(relayed.relay.usage?.cacheWrite == 2)
     }
 
     @Test func multiLineEventsWithCRLF() {

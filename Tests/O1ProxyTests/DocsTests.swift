@@ -31,8 +31,10 @@ import Testing
         (record.method, record.path, record.model, record.api, record.stream) = ("POST", "/v1/x", "m", .chat, .native)
         record.upstreamModel = "u"
         (record.status, record.durationMS, record.upstreamMS) = (200, 1, 1)
-        record.usage = Usage(chat: ["prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2,
-                                    "prompt_tokens_details": ["cached_tokens": 0], "completion_tokens_details": ["reasoning_tokens": 0]])
+        record.usage = Usage(chatAnswer: ["usage": ["prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2,
+                                                         "prompt_tokens_details": ["cached_tokens": 0, "cache_write_tokens": 0],
+                                                         "completion_tokens_details": ["reasoning_tokens": 0]],
+                                               "service_tier": "flex"])
         (record.learned, record.remembered) = ([.fakeStream], [.fakeStream])
         (record.reasoningReplayed, record.reasoningKept, record.reasoningRefused) = (1, 1, 1)
         (record.peer, record.error, record.warning, record.requestBody, record.responseBody) = ("p", "e", "w", [], [])

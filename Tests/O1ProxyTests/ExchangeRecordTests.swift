@@ -15,7 +15,7 @@ private func fullRecord() -> ExchangeRecord {
     record.durationMS = 1234
     record.upstreamMS = 1200
     record.api = .chat
-    record.usage = Usage(chat: try! JSON(parsing: Array(#"{"prompt_tokens":10,"completion_tokens":20,"total_tokens":30,"prompt_tokens_details":{"cached_tokens":4},"completion_tokens_details":{"reasoning_tokens":15}}"#.utf8)))
+    record.usage = Usage(chatAnswer: try! JSON(parsing: Array(#"{"usage":{"prompt_tokens":10,"completion_tokens":20,"total_tokens":30,"prompt_tokens_details":{"cached_tokens":4,"cache_write_tokens":3},"completion_tokens_details":{"reasoning_tokens":15}},"service_tier":"flex"}"#.utf8)))
     record.learned = [.rename("max_tokens", to: "max_completion_tokens"), .drop("temperature")]
     record.remembered = [.fakeStream]
     record.peer = "127.0.0.1:5555"
@@ -50,6 +50,8 @@ private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         #expect(value(fields, "O1_TOTAL_TOKENS") == "30")
         #expect(value(fields, "O1_API") == "chat")
         #expect(value(fields, "O1_CACHED_TOKENS") == "4")
+        #expect(value(fields, "O1_CACHE_WRITE_TOKENS") == "3")
+        #expect(value(fields, "O1_SERVICE_TIER") == "flex")
         #expect(value(fields, "O1_LEARNED") == "rename:max_tokens->max_completion_tokens drop:temperature")
         #expect(value(fields, "O1_REMEMBERED") == "stream:faked")
         #expect(value(fields, "O1_PEER") == "127.0.0.1:5555")
@@ -57,7 +59,7 @@ private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         #expect(value(fields, "O1_REQUEST_BODY") == nil)
         let message = value(fields, "MESSAGE") ?? ""
         #expect(message.hasPrefix("POST /v1/chat/completions o1-mini 200 faked stream in 1234 ms"))
-        #expect(message.contains("tokens 10+20 (reasoning 15)"))
+        #expect(message.contains("tokens 10+20 (reasoning 15), flex tier"))
         #expect(message.contains("learned: rename:max_tokens->max_completion_tokens drop:temperature"))
         #expect(fields.first?.name == "MESSAGE")
     }

@@ -514,7 +514,7 @@ enum FuzzChecks {
             }
             if relayed != events { violations.append("fake stream (usage \(includeUsage)): relay passes \(relayed.count) of \(events.count) bytes") }
             if relay.ending != .completed { violations.append("fake stream (usage \(includeUsage)): ends \(String(describing: relay.ending))") }
-            let usage = Usage(chat: completion["usage"])
+            let usage = Usage(chatAnswer: .object(completion))
             if relay.usage != (includeUsage ? usage : nil) {
                 violations.append("fake stream (usage \(includeUsage)): relay usage \(String(describing: relay.usage))")
             }

@@ -98,6 +98,19 @@ private func call(_ id: String, _ name: String) -> String {
         }
     }
 
+    /// What pricing needs comes through: the tier that served the request, and the cache
+    /// writes, which the chat answer reports where the chat API has them.
+    @Test func theServiceTierAndTheCacheWritesAreKept() throws {
+        let usage = #""usage":{"input_tokens":12,"input_tokens_details":{"cached_tokens":4,"cache_write_tokens":6},"output_tokens":2,"output_tokens_details":{"reasoning_tokens":1},"total_tokens":14}"#
+        let body = bytes(#"{"object":"response","status":"completed","service_tier":"flex","output":[],\#(usage)}"#)
+        let completion = try Responses.completion(from: body, contentType: nil)
+        #expect(completion.usage?.cacheWrite == 6 && completion.usage?.cached == 4)
+        #expect(completion.usage?.serviceTier == "flex")
+        #expect(completion.object["service_tier"] == "flex")
+        #expect(completion.object["usage"]?["prompt_tokens_details"] == ["cached_tokens": 4, "cache_write_tokens": 6])
+        #expect(try Responses.relayedCompletion(from: body, contentType: nil).usage == completion.usage)
+    }
+
     @Test(arguments: [("1764060000.9", "1764060000"), ("17", "17"), ("-1", "0"), ("1e300", "0"), (#""x""#, "0")])
     func createdIsWholeSeconds(_ value: String, _ expected: String) throws {
         #expect(Responses.created(try parse(value)) == .number(expected))
@@ -106,7 +119,7 @@ private func call(_ id: String, _ name: String) -> String {
 
 extension Usage {
     init(prompt: Int?, cached: Int?, completion: Int?, reasoning: Int?, total: Int?) {
-        self.init(chat: .object([:]))!
+        self.init(chatAnswer: ["usage": [:]])!
         (self.prompt, self.cached, self.completion, self.reasoning, self.total) = (prompt, cached, completion, reasoning, total)
     }
 }

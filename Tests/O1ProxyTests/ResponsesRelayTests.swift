@@ -56,7 +56,7 @@ import Testing
     static let stream = [
         #"event: response.created"# + "\n" + #"data: {"type":"response.created","sequence_number":0,"response":{"id":"r","error":null}}"#,
         #"event: response.output_text.delta"# + "\n" + #"data: {"type":"response.output_text.delta","sequence_number":1,"delta":"hi","obfuscation":"abc"}"#,
-        #"event: response.completed"# + "\n" + #"data: {"type":"response.completed","sequence_number":2,"response":{"id":"r","usage":{"input_tokens":3,"output_tokens":5,"output_tokens_details":{"reasoning_tokens":2},"total_tokens":8}}}"#,
+        #"event: response.completed"# + "\n" + #"data: {"type":"response.completed","sequence_number":2,"response":{"id":"r","service_tier":"flex","usage":{"input_tokens":3,"output_tokens":5,"output_tokens_details":{"reasoning_tokens":2},"total_tokens":8}}}"#,
     ].map { $0 + "\n\n" }.joined()
 
     /// Byte for byte, however the network splits it; the terminal event ends it with its usage.
@@ -72,7 +72,7 @@ import Testing
             }
             #expect(out == all, "pieces of \(size)")
             #expect(relay.ending == .completed)
-            #expect(relay.usage?.prompt == 3 && relay.usage?.reasoning == 2)
+            #expect(relay.usage?.prompt == 3 && relay.usage?.reasoning == 2 && relay.usage?.serviceTier == "flex")
         }
     }
 

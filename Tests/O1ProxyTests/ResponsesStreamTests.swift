@@ -67,6 +67,16 @@ private func translateAtEverySplit(_ input: [UInt8], includeUsage: Bool = false,
         #expect(!O1ProxyTests.text(t.output).contains("obfuscation"))
     }
 
+    /// The terminal response says which tier served the request and what was written to the
+    /// cache; the chat usage chunk carries the cache writes on.
+    @Test func theServiceTierAndCacheWritesOfTheTerminalResponse() throws {
+        let completed = #"event: response.completed\#ndata: {"type":"response.completed","sequence_number":0,"response":{"id":"r","status":"completed","service_tier":"flex","output":[],"usage":{"input_tokens":9,"input_tokens_details":{"cached_tokens":0,"cache_write_tokens":8},"output_tokens":1,"total_tokens":10}}}\#n\#n"#
+        let t = translateAtEverySplit(bytes(completed), includeUsage: true)
+        #expect(t.translator.usage?.serviceTier == "flex")
+        #expect(t.translator.usage?.cacheWrite == 8)
+        #expect(t.chunks.last?["usage"]?["prompt_tokens_details"]?["cache_write_tokens"] == 8)
+    }
+
     @Test func usageChunkWhenAsked() throws {
         let t = translateAtEverySplit(try recorded("text"), includeUsage: true)
         let last = try #require(t.chunks.last)

@@ -18,9 +18,10 @@ import Testing
         record.status = 200
         record.durationMS = 4000
         record.upstreamMS = 3990
-        record.usage = Usage(chat: ["prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500,
-                                    "prompt_tokens_details": ["cached_tokens": 800],
-                                    "completion_tokens_details": ["reasoning_tokens": 450]])
+        record.usage = Usage(chatAnswer: ["usage": ["prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500,
+                                                    "prompt_tokens_details": ["cached_tokens": 800, "cache_write_tokens": 150],
+                                                    "completion_tokens_details": ["reasoning_tokens": 450]],
+                                          "service_tier": "flex"])
         record.learned = [.drop("temperature"), .rename("max_tokens", to: "max_completion_tokens")]
         record.remembered = [.fakeStream]
         record.peer = "127.0.0.1:40000"

@@ -67,6 +67,7 @@ struct ExchangeRecord: Sendable {
             text += ", tokens \(prompt)+\(completion)"
             if let reasoning = usage?.reasoning { text += " (reasoning \(reasoning))" }
         }
+        if let tier = usage?.serviceTier, tier != "default" { text += ", \(tier) tier" }
         let reasoning = [("replayed", reasoningReplayed), ("kept", reasoningKept), ("refused", reasoningRefused)].compactMap { name, count in
             count.map { "\($0) \(name)" }
         }
@@ -96,9 +97,11 @@ struct ExchangeRecord: Sendable {
         entry.add(ExchangeLog.upstreamMS, upstreamMS)
         entry.add(ExchangeLog.promptTokens, usage?.prompt)
         entry.add(ExchangeLog.cachedTokens, usage?.cached)
+        entry.add(ExchangeLog.cacheWriteTokens, usage?.cacheWrite)
         entry.add(ExchangeLog.completionTokens, usage?.completion)
         entry.add(ExchangeLog.reasoningTokens, usage?.reasoning)
         entry.add(ExchangeLog.totalTokens, usage?.total)
+        entry.add(ExchangeLog.serviceTier, usage?.serviceTier)
         entry.add(ExchangeLog.learned, learned.isEmpty ? nil : learned.map(\.description))
         entry.add(ExchangeLog.remembered, remembered.isEmpty ? nil : remembered.map(\.description))
         entry.add(ExchangeLog.reasoningReplayed, reasoningReplayed)

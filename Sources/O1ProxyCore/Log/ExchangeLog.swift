@@ -33,9 +33,14 @@ package enum ExchangeLog {
     package static let upstreamMS = LogField("O1_UPSTREAM_MS", .count)
     package static let promptTokens = LogField("O1_PROMPT_TOKENS", .count)
     package static let cachedTokens = LogField("O1_CACHED_TOKENS", .count)
+    /// Prompt tokens written to the cache (gpt-5.6 on), billed above the input price.
+    package static let cacheWriteTokens = LogField("O1_CACHE_WRITE_TOKENS", .count)
     package static let completionTokens = LogField("O1_COMPLETION_TOKENS", .count)
     package static let reasoningTokens = LogField("O1_REASONING_TOKENS", .count)
     package static let totalTokens = LogField("O1_TOTAL_TOKENS", .count)
+    /// The tier the upstream says served the request (`default`, `flex`, `priority`): flex bills
+    /// at about half the standard price, priority above it.
+    package static let serviceTier = LogField("O1_SERVICE_TIER", .text)
     /// Fixes learned from this exchange's rejections, one rejected round trip each.
     package static let learned = LogField("O1_LEARNED", .words)
     /// What `learned` was called before version 0.2; read, never written.

@@ -10,6 +10,6 @@ extension ChatCompletions {
         guard object["choices"]?.array != nil else {
             throw APIError.upstream("The upstream answered 200 without 'choices'.")
         }
-        return Completion(object: object, usage: Usage(chat: object["usage"]), original: body)
+        return Completion(object: object, usage: Usage(chatAnswer: .object(object)), original: body)
     }
 }

@@ -41,7 +41,7 @@ extension ChatCompletions {
                     out += events.bytes[kept..<event.upperBound]
                     return out
                 }
-                if let found = Usage(chat: chunk["usage"]) {
+                if let found = Usage(chatAnswer: chunk) {
                     usage = found
                     // The chunk that carries only usage has no choices: a client that did not
                     // ask for it may index `choices[0]` and fail.

@@ -7,8 +7,9 @@ extension Usage.Names {
 }
 
 extension Usage {
-    init?(chat usage: JSON?) {
-        self.init(usage, .chat)
+    /// A `chat.completion`, or a stream's chunk.
+    init?(chatAnswer answer: JSON?) {
+        self.init(of: answer, .chat)
     }
 
     /// As chat completions reports it, for answers translated from the Responses API.

@@ -38,7 +38,7 @@ extension Responses {
         }
         var message = assistantMessage(content: content, refusal: refusal, calls: calls)
         if !summaries.isEmpty { message["reasoning_content"] = .string(summaries.joined(separator: "\n\n")) }
-        let usage = Usage(responses: response["usage"])
+        let usage = Usage(response: .object(response))
         var completion: JSONObject = [
             "id": response["id"] ?? "",
             "object": "chat.completion",

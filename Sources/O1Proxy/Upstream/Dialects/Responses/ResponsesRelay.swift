@@ -27,7 +27,7 @@ extension Responses {
         guard let response = (try? JSON(parsing: body))?.object, response["object"] == "response" || response["output"] != nil else {
             throw APIError.upstream("The upstream answered 200 with \(body.count) bytes of \(contentType ?? "no content type") that are not a Responses API response.")
         }
-        return Completion(object: response, usage: Usage(responses: response["usage"]), original: body)
+        return Completion(object: response, usage: Usage(response: .object(response)), original: body)
     }
 
     /// How an error is told inside a Responses stream: an `error` event, numbered after the
@@ -66,10 +66,10 @@ extension Responses {
                       let data = try? JSON(parsing: events.data(of: event)), let type = data["type"]?.string else { continue }
                 switch type {
                 case "response.completed", "response.incomplete":
-                    usage = Usage(responses: data["response"]?["usage"])
+                    usage = Usage(response: data["response"])
                     ending = .completed
                 case "response.failed":
-                    usage = Usage(responses: data["response"]?["usage"])
+                    usage = Usage(response: data["response"])
                     ending = .failed(data["response"]?["error"]?["message"]?.string ?? "the upstream's response failed")
                 case "error":
                     ending = .failed(data["message"]?.string ?? "the upstream stream carried an error event")

@@ -98,7 +98,7 @@ extension Responses {
             case "response.completed", "response.incomplete":
                 let response = event["response"]?.object ?? JSONObject()
                 remember(response)
-                usage = Usage(responses: response["usage"])
+                usage = Usage(response: .object(response))
                 turn = KeptTurn(kept, answering: assistantMessage(content: content, refusal: refusal, calls: callsSent.map {
                     call(id: $0.id, name: $0.name, arguments: .string($0.arguments))
                 }))
@@ -111,7 +111,7 @@ extension Responses {
             case "response.failed":
                 let error = failure(event["response"]?["error"])
                 out += SSE.errorEvent(error)
-                usage = Usage(responses: event["response"]?["usage"])
+                usage = Usage(response: event["response"])
                 ending = .failed(error.message)
             case "error":
                 let error = APIError(status: 502, message: event["message"]?.string ?? "The upstream stream failed.",

@@ -7,7 +7,8 @@ extension Usage.Names {
 }
 
 extension Usage {
-    init?(responses usage: JSON?) {
-        self.init(usage, .responses)
+    /// A `response` object, whole or in a stream's terminal event.
+    init?(response: JSON?) {
+        self.init(of: response, .responses)
     }
 }
