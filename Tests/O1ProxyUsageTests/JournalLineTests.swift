@@ -32,15 +32,66 @@ import Testing
 
     @Test func byteArraysRepeatedFieldsAndNulls() {
         // "o1-mini\xff" is not UTF-8, so journalctl writes its bytes; a repeated field is an
-        // array (the first value counts); a value too large to show is null.
+        // array (the first value counts); a value too large to show is null: an error all the
+        // same.
         let line = Fixture.journal([("O1_MODEL", "[111,49,45,109,105,110,105,255]"), ("O1_STATUS", "[\"200\",\"500\"]"),
                                     ("O1_ERROR", "null"), ("O1_PROMPT_TOKENS", "[[49,48]]"), ("O1_LEARNED", "[]")])
         let exchange = parseLogLine(line)
         #expect(exchange?.model == "o1-mini\u{FFFD}")
         #expect(exchange?.status == 200)
         #expect(exchange?.promptTokens == 10)
-        #expect(exchange?.failed == false)
+        #expect(exchange?.failed == true)
         #expect(exchange?.learned == [])
+        #expect(exchange?.unreadableFigure == false)
+    }
+
+    /// What pricing needs: the preset's target, the cache writes, the tier; and the reasoning
+    /// items replayed.
+    @Test func readsThePricingFields() {
+        let line = Fixture.journal([("O1_STATUS", Fixture.string("200")), ("O1_MODEL", Fixture.string("fast")),
+                                    ("O1_UPSTREAM_MODEL", Fixture.string("gpt-6-astra")), ("O1_PROMPT_TOKENS", Fixture.string("300000")),
+                                    ("O1_CACHED_TOKENS", Fixture.string("100000")), ("O1_CACHE_WRITE_TOKENS", Fixture.string("50000")),
+                                    ("O1_SERVICE_TIER", Fixture.string("flex")), ("O1_REASONING_REPLAYED", Fixture.string("2"))])
+        #expect(parseLogLine(line) == LoggedExchange(model: "fast", upstreamModel: "gpt-6-astra", status: 200, promptTokens: 300_000,
+                                                     cachedTokens: 100_000, cacheWriteTokens: 50_000, serviceTier: "flex",
+                                                     reasoningReplayed: 2))
+        // A preset's target is the client's own model: no preset at all.
+        let same = Fixture.journal([("O1_STATUS", Fixture.string("200")), ("O1_MODEL", Fixture.string("o3")),
+                                    ("O1_UPSTREAM_MODEL", Fixture.string("o3"))])
+        #expect(parseLogLine(same)?.upstreamModel == nil)
+    }
+
+    /// An entry of the proxy's it cannot read is said to be one, never taken for nothing; lines
+    /// that are not the proxy's entries are nothing.
+    @Test func unreadableEntriesAreToldApart() {
+        for line in [
+            "{", "{\"O1_STATUS\":\"200\"", "{\"O1_STATUS\":200}", "{\"O1_STATUS\":\"2\\q\"}", "{\"O1_STATUS\":[256]}",
+            #"{"O1_MODEL":"o3"}"#, #"{"O1_STATUS":"abc","O1_MODEL":"o3"}"#, #"{"O1_STATUS":"1000"}"#, #"{"O1_STATUS":null}"#,
+            #"{"O1_STATUS":"99999999999999"}"#, #"{"MESSAGE":"o1-proxy: x model=o3 status=abc"}"#,
+            "o1-proxy: no status here model=o1", "o1-proxy: x status=abc", "o1-proxy: x status=",
+        ] {
+            var bytes = line
+            #expect(bytes.withUTF8(readLogLine) == .unreadable, "\(line)")
+        }
+        for line in [
+            "{}", #"{"MESSAGE":"Started o1-proxy@1.service.","UNIT":"o1-proxy@1.service"}"#, #"{"MESSAGE":"o1-proxy: starting"}"#,
+            "garbage", "o1-proxy: unknown argument --x; see --help", "-- No entries --",
+        ] {
+            var bytes = line
+            #expect(bytes.withUTF8(readLogLine) == nil, "\(line)")
+        }
+    }
+
+    /// A figure that does not read is not a 0: the exchange says it lost one.
+    @Test func unreadableFiguresAreMarked() {
+        for (key, value) in [("O1_PROMPT_TOKENS", Fixture.string("1000000000000")), ("O1_CACHED_TOKENS", "null"),
+                             ("O1_COMPLETION_TOKENS", Fixture.string("12k")), ("O1_MODEL", "null")] {
+            let exchange = parseLogLine(Fixture.journal([("O1_STATUS", Fixture.string("200")), (key, value)]))
+            #expect(exchange?.unreadableFigure == true, "\(key)")
+        }
+        #expect(parseLogLine(Fixture.journal([("O1_STATUS", Fixture.string("200")), ("O1_MODEL", Fixture.string(""))]))?
+            .unreadableFigure == false)
+        #expect(parseLogLine("o1-proxy: x status=200 prompt_tokens=-5")?.unreadableFigure == true)
     }
 
     @Test func escapesInKeysAndValues() {

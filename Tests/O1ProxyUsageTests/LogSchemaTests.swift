@@ -13,6 +13,7 @@ import Testing
         record.method = "POST"
         record.path = "/v1/chat/completions"
         record.model = "o3 \"quoted\" = \n\u{1}é"
+        record.upstreamModel = "gpt-6-astra"
         record.api = .responses
         record.stream = .native
         record.status = 200
@@ -24,6 +25,7 @@ import Testing
                                           "service_tier": "flex"])
         record.learned = [.drop("temperature"), .rename("max_tokens", to: "max_completion_tokens")]
         record.remembered = [.fakeStream]
+        record.reasoningReplayed = 3
         record.peer = "127.0.0.1:40000"
         record.error = "the upstream stream failed"
         record.warning = "a warning"
@@ -31,9 +33,10 @@ import Testing
     }
 
     static let expected = LoggedExchange(
-        model: "o3 \"quoted\" = \n\u{1}é", status: 200, durationMS: 4000, upstreamMS: 3990, promptTokens: 1000,
-        cachedTokens: 800, completionTokens: 500, reasoningTokens: 450,
-        learned: ["drop:temperature", "rename:max_tokens->max_completion_tokens"], failed: true, peer: "127.0.0.1:40000")
+        model: "o3 \"quoted\" = \n\u{1}é", upstreamModel: "gpt-6-astra", status: 200, durationMS: 4000, upstreamMS: 3990,
+        promptTokens: 1000, cachedTokens: 800, cacheWriteTokens: 150, completionTokens: 500, reasoningTokens: 450,
+        serviceTier: "flex", reasoningReplayed: 3, learned: ["drop:temperature", "rename:max_tokens->max_completion_tokens"],
+        failed: true, peer: "127.0.0.1:40000")
 
     /// As `journalctl -o json` prints the entry, with journald's own stamp.
     @Test func theJournalEntryReadsBack() {

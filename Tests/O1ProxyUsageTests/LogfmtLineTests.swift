@@ -64,12 +64,12 @@ import Testing
 
     @Test func badNumbersAreMissingNotZero() {
         let exchange = parseLogLine("o1-proxy: x status=200 prompt_tokens=-5 completion_tokens=1e3 duration_ms=12ms")
-        #expect(exchange == LoggedExchange(status: 200))
+        #expect(exchange == LoggedExchange(status: 200, unreadableFigure: true))
     }
 
     @Test func absurdCountsAreMissingSoThatSumsCannotOverflow() {
         let line = "o1-proxy: x status=200 prompt_tokens=999999999999 completion_tokens=1000000000000"
-        #expect(parseLogLine(line) == LoggedExchange(status: 200, promptTokens: 999_999_999_999))
+        #expect(parseLogLine(line) == LoggedExchange(status: 200, promptTokens: 999_999_999_999, unreadableFigure: true))
         var builder = UsageReportBuilder { _ in 0 }
         for _ in 0..<1000 {
             var text = "o1-proxy: x status=200 model=o1 prompt_tokens=999999999999 reasoning_tokens=999999999999"
@@ -87,6 +87,6 @@ import Testing
             #expect(exchange?.time == micros, "\(time)")
         }
         let bad = parseLogLine(Fixture.logfmt("m", [("time", "yesterday"), ("status", "200")]))
-        #expect(bad == LoggedExchange(status: 200))
+        #expect(bad == LoggedExchange(status: 200, unreadableFigure: true))
     }
 }

@@ -117,4 +117,28 @@ import Testing
         #expect(builder.linesRead == 3)
         #expect(builder.exchanges == 2)
     }
+
+    /// Entries that cannot be read, and figures that cannot, are counted for the report to say.
+    @Test func unreadableEntriesAndFiguresAreCounted() {
+        var builder = UsageReportBuilder { _ in 0 }
+        for line in [Fixture.newLine, #"{"O1_MODEL":"o3","O1_STATUS":"x"}"#, "{oops", "o1-proxy: x status=200 prompt_tokens=1e3",
+                     "systemd-socket-activate: Listening"] {
+            var line = line
+            line.withUTF8 { builder.add(line: $0) }
+        }
+        let r = builder.report(grouping: .model, prices: .builtIn)
+        #expect(r.linesRead == 5)
+        #expect(r.total.stats.exchanges == 2)
+        #expect(r.unreadableEntries == 2)
+        #expect(r.unreadableFigures == 1)
+        #expect(headline(r, source: "x.log").hasSuffix(
+            "; 2 entries unreadable (not counted); 1 exchange with a figure unreadable (counted without it)."))
+        let json = try? JSON(parsing: Array(renderJSON(r, source: "x.log").utf8))
+        #expect(json?["unreadable_entries"] == 2 && json?["exchanges_with_unreadable_figures"] == 1)
+        var empty = UsageReportBuilder { _ in 0 }
+        var line = "{oops"
+        line.withUTF8 { empty.add(line: $0) }
+        #expect(headline(empty.report(grouping: .model, prices: .builtIn), source: "x.log")
+            == "o1-proxy usage of x.log: no exchanges (read 1 lines, none of them an o1-proxy exchange); 1 entry unreadable (not counted).")
+    }
 }

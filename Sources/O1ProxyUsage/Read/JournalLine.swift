@@ -3,7 +3,8 @@ import O1ProxyCore
 /// One line of `journalctl -o json`. journalctl also yields systemd's own messages about the
 /// units and stray stderr lines: an entry is an exchange only if it has `O1_STATUS`, or if its
 /// `MESSAGE` is the proxy's logfmt line (what the proxy writes to stderr, and so to the journal,
-/// when an entry is too big for a journal datagram).
+/// when an entry is too big for a journal datagram). An entry with the proxy's fields but no
+/// readable status, and a line that is not journalctl's JSON, are unreadable.
 ///
 /// Read with the proxy's own JSON parser, the one fuzzed on what clients send: journal text is
 /// no less hostile (model names and error messages come from clients and upstreams).
@@ -23,25 +24,23 @@ func parseJournalLine(_ line: UnsafeBufferPointer<UInt8>) -> LogLine? {
             if let field = ReadField.journal(key) {
                 try journalValue(&value) { fields.set(field, $0) }
             } else if key.elementsEqual(messageName) {
-                try journalValue(&value) { if $0.starts(with: ExchangeLog.logfmtPrefix.utf8) { message = Array($0) } }
+                try journalValue(&value) { if let text = $0, text.starts(with: ExchangeLog.logfmtPrefix.utf8) { message = Array(text) } }
             } else if let index = systemdNames.firstIndex(where: { $0.elementsEqual(key) }) {
-                try journalValue(&value) { systemd[SystemdField.all[index]] = String(decoding: $0, as: UTF8.self) }
+                try journalValue(&value) { if let text = $0 { systemd[SystemdField.all[index]] = String(decoding: text, as: UTF8.self) } }
             } else {
                 try value.skipValue()
             }
         }
     } catch {
-        return nil
+        return .unreadable
     }
-    if let exchange = fields.result { return .exchange(exchange) }
-    if let message {
-        return message.withUnsafeBufferPointer { bytes in
-            guard var exchange = parseLogfmtLine(bytes) else { return nil }
-            exchange.time = fields.exchange.time ?? exchange.time
-            return .exchange(exchange)
-        }
+    if fields.hasStatus { return fields.result }
+    if let message, let logged = message.withUnsafeBufferPointer(parseLogfmtLine) {
+        guard case .exchange(var exchange) = logged else { return logged }
+        exchange.time = fields.exchange.time ?? exchange.time
+        return .exchange(exchange)
     }
-    return instanceEnd(systemd, time: fields.exchange.time)
+    return fields.result ?? instanceEnd(systemd, time: fields.exchange.time)
 }
 
 /// PID 1's entries about an o1-proxy@ instance that ended abnormally; nil for anything else.
@@ -62,25 +61,23 @@ private func instanceEnd(_ fields: [String: String], time: Int64?) -> LogLine? {
 }
 
 /// Hands a field's value to `body` as bytes: a string's, an array of byte values', or a
-/// repeated field's first; nothing for null. Anything else is not journalctl's and fails.
-private func journalValue(_ parser: inout JSONParser, _ body: (UnsafeBufferPointer<UInt8>) -> Void) throws(JSONSyntaxError) {
+/// repeated field's first; nil for null. Anything else is not journalctl's and fails.
+private func journalValue(_ parser: inout JSONParser, _ body: (UnsafeBufferPointer<UInt8>?) -> Void) throws(JSONSyntaxError) {
     switch parser.peek() {
     case UInt8(ascii: "\""):
         try parser.string(body)
-    case UInt8(ascii: "n"):
-        try parser.skipValue()
     default:
         guard try journalValue(parser.value(), body) else { throw JSONSyntaxError(offset: parser.index, reason: "not a journal value") }
     }
 }
 
-/// The same for a value already built (arrays, which are rare); false when it is not one.
-private func journalValue(_ value: JSON, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
+/// The same for a value already built (arrays, which are rare, and null); false when it is not one.
+private func journalValue(_ value: JSON, _ body: (UnsafeBufferPointer<UInt8>?) -> Void) -> Bool {
     switch value {
     case .string(var text):
         text.withUTF8(body)
     case .array(let items):
-        if let first = items.first, first.string != nil || first.array != nil { return journalValue(first, body) }
+        if let first = items.first, first.string != nil || first.array != nil || first == .null { return journalValue(first, body) }
         var bytes: [UInt8] = []
         for item in items {
             guard let byte = item.int, (0...255).contains(byte) else { return false }
@@ -88,7 +85,7 @@ private func journalValue(_ value: JSON, _ body: (UnsafeBufferPointer<UInt8>) ->
         }
         bytes.withUnsafeBufferPointer(body)
     case .null:
-        break
+        body(nil)
     default:
         return false
     }

@@ -1,9 +1,12 @@
 import O1ProxyCore
 
-/// What a line of input says: an exchange the proxy logged, or systemd's word that an instance
-/// of the proxy ended abnormally.
+/// What a line of input says: an exchange the proxy logged, an entry that cannot be read, or
+/// systemd's word that an instance of the proxy ended abnormally.
 enum LogLine: Equatable, Sendable {
     case exchange(LoggedExchange)
+    /// An entry of the proxy's without a readable status, or a line of journalctl's JSON that is
+    /// not: counted and shown, never silently dropped.
+    case unreadable
     /// How an instance's process ended, when not with status 0 (systemd's detail, logged just
     /// before the instance's failure).
     case processExit(unit: String, how: String)
@@ -17,7 +20,7 @@ func readLogLine(_ line: UnsafeBufferPointer<UInt8>) -> LogLine? {
     while first < line.count, line[first] == UInt8(ascii: " ") || line[first] == UInt8(ascii: "\t") { first += 1 }
     guard first < line.count else { return nil }
     let rest = UnsafeBufferPointer(rebasing: line[first...])
-    return line[first] == UInt8(ascii: "{") ? parseJournalLine(rest) : parseLogfmtLine(rest).map(LogLine.exchange)
+    return line[first] == UInt8(ascii: "{") ? parseJournalLine(rest) : parseLogfmtLine(rest)
 }
 
 /// The exchange a line logged, if it is one.

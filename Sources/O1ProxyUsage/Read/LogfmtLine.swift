@@ -4,7 +4,8 @@ private let logfmtPrefixBytes = Array(ExchangeLog.logfmtPrefix.utf8)
 
 /// The proxy's stderr line: `o1-proxy: <message> key=value key="quoted value" ...`, written
 /// where there is no journal (`make run`, `systemd-socket-activate`, a terminal). Lines that
-/// are not such lines (systemd-socket-activate's own, garbage) give nil.
+/// are not such lines (systemd-socket-activate's own, garbage, the proxy's own complaints
+/// without a field) give nil; one with the proxy's fields but no readable status is unreadable.
 ///
 /// The message comes first and is free text: it can hold `=`, quotes and even `key=value`
 /// (an upstream error quoted in it). So the pairs are read from the end of the line backwards,
@@ -12,7 +13,7 @@ private let logfmtPrefixBytes = Array(ExchangeLog.logfmtPrefix.utf8)
 /// not escaped by an odd run of backslashes, and an unquoted value has no space, quote or `=`.
 /// Reading stops at the first word that is not a pair, or at a key seen already: the message
 /// repeats the error, and the real pair is the one on the right.
-func parseLogfmtLine(_ line: UnsafeBufferPointer<UInt8>) -> LoggedExchange? {
+func parseLogfmtLine(_ line: UnsafeBufferPointer<UInt8>) -> LogLine? {
     guard let prefix = firstRange(of: logfmtPrefixBytes, in: line) else { return nil }
     let start = prefix.upperBound
     var end = line.count

@@ -2,20 +2,29 @@ import O1ProxyCore
 
 /// One exchange as the proxy logged it, read back from the journal or a logfmt line: only what
 /// the report counts. Every field but the status may be missing: entries from older versions
-/// lack `cached_tokens` and `time`, and errors carry no token counts at all.
+/// lack `cached_tokens`, `service_tier` and `time`, and errors carry no token counts at all.
 struct LoggedExchange: Equatable, Sendable {
     /// Microseconds since the epoch: the journal's `__REALTIME_TIMESTAMP` or the line's `time=`.
     var time: Int64?
+    /// As the client named it: a preset's name, when there is `upstreamModel`.
     var model: String?
+    /// The model a preset sent the request to, which is the one billed.
+    var upstreamModel: String?
     /// The status the client was sent; 499 when it left before an answer.
     var status: Int
     var durationMS: Int?
     var upstreamMS: Int?
+    /// Includes the cached and the cache-write tokens, as OpenAI counts them.
     var promptTokens: Int?
     var cachedTokens: Int?
+    var cacheWriteTokens: Int?
     /// Includes the reasoning tokens, as OpenAI bills them.
     var completionTokens: Int?
     var reasoningTokens: Int?
+    /// The tier the upstream says served the request; none from older versions.
+    var serviceTier: String?
+    /// Reasoning items of earlier turns sent back with this one.
+    var reasoningReplayed: Int?
     /// The fixes learned from upstream rejections; each one cost a rejected round trip.
     var learned: [String]
     /// An error was logged: with a 2xx status, the stream broke after its head went out.
@@ -25,24 +34,32 @@ struct LoggedExchange: Equatable, Sendable {
     /// The instance that served it ended abnormally, and how (`signal: killed ABRT`): whatever
     /// the entry said, the client may have got nothing, or half.
     var crash: String?
+    /// A value of the entry did not read (or journalctl would not show it): the exchange is
+    /// counted without it, and the report says how many were.
+    var unreadableFigure: Bool
 
-    init(time: Int64? = nil, model: String? = nil, status: Int, durationMS: Int? = nil, upstreamMS: Int? = nil,
-                promptTokens: Int? = nil, cachedTokens: Int? = nil, completionTokens: Int? = nil,
-                reasoningTokens: Int? = nil, learned: [String] = [], failed: Bool = false, peer: String? = nil,
-                crash: String? = nil) {
+    init(time: Int64? = nil, model: String? = nil, upstreamModel: String? = nil, status: Int, durationMS: Int? = nil,
+         upstreamMS: Int? = nil, promptTokens: Int? = nil, cachedTokens: Int? = nil, cacheWriteTokens: Int? = nil,
+         completionTokens: Int? = nil, reasoningTokens: Int? = nil, serviceTier: String? = nil, reasoningReplayed: Int? = nil,
+         learned: [String] = [], failed: Bool = false, peer: String? = nil, crash: String? = nil, unreadableFigure: Bool = false) {
         self.time = time
         self.model = model
+        self.upstreamModel = upstreamModel
         self.status = status
         self.durationMS = durationMS
         self.upstreamMS = upstreamMS
         self.promptTokens = promptTokens
         self.cachedTokens = cachedTokens
+        self.cacheWriteTokens = cacheWriteTokens
         self.completionTokens = completionTokens
         self.reasoningTokens = reasoningTokens
+        self.serviceTier = serviceTier
+        self.reasoningReplayed = reasoningReplayed
         self.learned = learned
         self.failed = failed
         self.peer = peer
         self.crash = crash
+        self.unreadableFigure = unreadableFigure
     }
 
     enum Outcome: Sendable {

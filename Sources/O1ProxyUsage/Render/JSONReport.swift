@@ -9,6 +9,8 @@ func renderJSON(_ report: UsageReport, source: String) -> String {
         ("period", report.period.map { .fields([("first", .string($0.first.text)), ("last", .string($0.last.text))]) } ?? .null),
         ("undated_exchanges", .count(report.undated)),
         ("lines_read", .count(report.linesRead)),
+        ("unreadable_entries", .count(report.unreadableEntries)),
+        ("exchanges_with_unreadable_figures", .count(report.unreadableFigures)),
         ("rows", .array(report.rows.map { row in
             var fields: [(key: String, value: JSON)] = []
             if report.grouping == .day { fields.append(("day", row.day.map { .string($0.iso) } ?? .null)) }

@@ -78,12 +78,13 @@ func totalCostText(_ total: UsageReport.Total) -> String {
     (total.incomplete ? "≥ " : "") + Format.usd(total.cost)
 }
 
-/// `o1-proxy usage of the journal since -7d: 1,234 exchanges, 2026-11-18 09:00 to ...`
+/// `o1-proxy usage of the journal since -7d: 1,234 exchanges, 2026-11-18 09:00 to ...`, and
+/// what could not be read: never left out in silence.
 func headline(_ report: UsageReport, source: String) -> String {
     let exchanges = report.total.stats.exchanges
     guard exchanges > 0 else {
         let read = report.linesRead == 0 ? "" : " (read \(Format.count(report.linesRead)) lines, none of them an o1-proxy exchange)"
-        return "o1-proxy usage of \(source): no exchanges\(read)."
+        return "o1-proxy usage of \(source): no exchanges\(read)" + unreadableText(report) + "."
     }
     var text = "o1-proxy usage of \(source): \(Format.count(exchanges)) exchange\(exchanges == 1 ? "" : "s")"
     if let period = report.period {
@@ -92,7 +93,19 @@ func headline(_ report: UsageReport, source: String) -> String {
     if report.undated > 0 {
         text += "; \(Format.count(report.undated)) without a date (logged by a version that wrote no time=)"
     }
-    return text + "."
+    return text + unreadableText(report) + "."
+}
+
+private func unreadableText(_ report: UsageReport) -> String {
+    var text = ""
+    if report.unreadableEntries > 0 {
+        text += "; \(Format.count(report.unreadableEntries)) entr\(report.unreadableEntries == 1 ? "y" : "ies") unreadable (not counted)"
+    }
+    if report.unreadableFigures > 0 {
+        let one = report.unreadableFigures == 1
+        text += "; \(Format.count(report.unreadableFigures)) exchange\(one ? "" : "s") with a figure unreadable (counted without \(one ? "it" : "them"))"
+    }
+    return text
 }
 
 /// What the columns mean and where the prices come from: printed with every cost.

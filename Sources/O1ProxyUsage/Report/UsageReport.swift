@@ -67,6 +67,12 @@ struct UsageReport: Sendable {
     var undated: Int
     /// Non-empty input lines read, exchanges or not.
     var linesRead: Int
+    /// Entries of the proxy's that could not be read (no readable status, or not journalctl's
+    /// JSON): not in any figure, but said.
+    var unreadableEntries: Int
+    /// Exchanges counted without a figure that did not read (a token count too large to be
+    /// real, a value journalctl would not show).
+    var unreadableFigures: Int
 }
 
 /// A moment on the local clock, minute precision: `2026-11-25 08:52`.
@@ -103,6 +109,8 @@ struct UsageReportBuilder {
     private var last: Int64?
     private var undated = 0
     private(set) var linesRead = 0
+    private var unreadableEntries = 0
+    private var unreadableFigures = 0
     private var counted = 0
     /// Exchanges held back until no crash can follow them, in the order they came: an instance
     /// that ends abnormally does so right after its entry, if it wrote one.
@@ -129,6 +137,8 @@ struct UsageReportBuilder {
             exits[unit] = how
         case .instanceEnd(let end)?:
             ended(end)
+        case .unreadable?:
+            unreadableEntries += 1
         case nil:
             break
         }
@@ -162,6 +172,7 @@ struct UsageReportBuilder {
 
     mutating func add(_ exchange: LoggedExchange) {
         counted += 1
+        if exchange.unreadableFigure { unreadableFigures += 1 }
         var day: Day?
         if let time = exchange.time {
             first = min(first ?? time, time)
@@ -262,7 +273,8 @@ struct UsageReportBuilder {
         return UsageReport(
             grouping: grouping, rows: rows, dayTotals: dayTotals, total: total(day: nil, keys: Array(groups.keys), tally: all),
             models: models, unpricedModels: unpriced, priceOrigins: origins, dailyCosts: dailyCosts, latency: latency,
-            period: period, undated: undated, linesRead: linesRead)
+            period: period, undated: undated, linesRead: linesRead, unreadableEntries: unreadableEntries,
+            unreadableFigures: unreadableFigures)
     }
 }
 
