@@ -26,7 +26,7 @@ import Testing
             What the tokens cost
             model      prompt  cached  completion  reasoning  reasoning share       cost   prices of
             ----------------------------------------------------------------------------------------
-            o1-mini     1,200     200       4,000      3,500             88 %    $0.0188  2026-08-21
+            o1-mini     1,200     200       4,000      3,500             88 %    $0.0188  2026-12-05
             o9-future      10       0          20          5             25 %   no price
             ----------------------------------------------------------------------------------------
             total       1,210     200       4,020      3,505             87 %  ≥ $0.0188
@@ -39,7 +39,8 @@ import Testing
             gone: the client left before the answer (499). broken: a stream that failed after its 200.
             crashed: its instance ended abnormally (systemd's word), whatever the client got.
             rejected: upstream calls rejected before a fix was learned. reasoning share: of the completion tokens.
-            Costs are estimates in USD at standard-tier list prices of 2026-08-21 (built in).
+            Costs are estimates in USD at the list prices of 2026-12-05 (built in), each exchange at its service
+            tier, and prompts over 272K tokens at the long-context rate.
             No price for o9-future: their tokens are not in the total; price them in O1_PROXY_PRICES.
 
             """)
@@ -75,7 +76,7 @@ import Testing
         #expect(rows[0]["tokens"]?["reasoning"]?.double == 3500)
         #expect(rows[0]["reasoning_share"]?.double == 0.875)
         #expect(rows[0]["cost"]?["usd"]?.double == 0.01881)
-        #expect(rows[0]["cost"]?["price_date"]?.string == "2026-08-21")
+        #expect(rows[0]["cost"]?["price_date"]?.string == "2026-12-05")
         #expect(rows[1]["cost"] == .null)
         #expect(json["total"]?["cost"]?["complete"] != nil)
         #expect(json["unpriced_models"]?.array?.first?.string == "o9-future")
@@ -111,7 +112,7 @@ import Testing
             Fixture.exchange(model: "o1", day: 24, prompt: 1000, completion: 1000, reasoning: 800),
             Fixture.exchange(model: "gpt-4o", day: 24, duration: 300, prompt: 1000, completion: 1000),
         ])
-        let series = Series(models: r.models.map(\.model))
+        let series = Series(models: r.models.map(\.name))
         let cost = costChart(r, series: series)
         // Three days on the axis (the 23rd empty), three cost segments, a label per day.
         #expect(cost.components(separatedBy: "<rect class=\"seg\"").count - 1 == 3)
@@ -128,7 +129,7 @@ import Testing
 
     @Test func emptyChartsSayWhy() {
         let r = report([Fixture.exchange(model: "o9", duration: nil)])
-        let series = Series(models: r.models.map(\.model))
+        let series = Series(models: r.models.map(\.name))
         #expect(costChart(r, series: series).contains("class=\"empty\""))
         #expect(reasoningChart(r).contains("class=\"empty\""))
         #expect(latencyChart(r, series: series).contains("class=\"empty\""))
@@ -136,10 +137,10 @@ import Testing
 
     @Test func moreModelsThanColoursShareOne() {
         let models = (1...11).map { "m\($0)" }
-        let series = Series(models: models)
+        let series = Series(models: models.map { ModelName($0) })
         #expect(series.entries.count == 9)
         #expect(series.entries.last?.label == "other models")
-        #expect(series.of("m9") == 8 && series.of("m11") == 8 && series.of("m1") == 0)
+        #expect(series.of(ModelName("m9")) == 8 && series.of(ModelName("m11")) == 8 && series.of(ModelName("m1")) == 0)
     }
 
     @Test func numbers() {

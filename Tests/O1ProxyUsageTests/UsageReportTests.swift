@@ -7,7 +7,7 @@ import Testing
         let empty = report([])
         #expect(empty.rows.isEmpty)
         #expect(empty.total.stats.exchanges == 0)
-        #expect(empty.total.cost == 0 && !empty.total.incomplete)
+        #expect(empty.total.cost.usd == 0 && !empty.total.incomplete)
         #expect(empty.period == nil)
         #expect(empty.dailyCosts.isEmpty)
     }
@@ -43,11 +43,70 @@ import Testing
         // A dated snapshot is its own row, priced as its model.
         #expect(r.rows.map(\.model) == ["o1-mini", "o1-mini-2024-09-12"])
         #expect(r.rows[0].stats.reasoningShare == 0.75)
-        #expect(r.rows[0].cost == (600 * 1.1 + 400 * 0.55 + 2000 * 4.4) / 1_000_000)
+        #expect(r.rows[0].cost?.usd == (600 * 1.1 + 400 * 0.55 + 2000 * 4.4) / 1_000_000)
         #expect(r.rows[1].price?.pricedAs == "o1-mini")
         #expect(r.total.stats.reasoningShare == 2000.0 / 3000.0)
-        #expect(r.total.cost == r.rows[0].cost! + r.rows[1].cost!)
+        #expect(r.total.cost.usd == r.rows[0].cost!.usd + r.rows[1].cost!.usd)
         #expect(!r.total.incomplete)
+    }
+
+    /// Issue 23's journal: the models of 2026 and o3, a prompt over 272K tokens, cache writes, a
+    /// flex exchange and a preset; every cost, computed by hand.
+    @Test func everyRuleOnAJournalOfTodaysModels() {
+        func entry(_ model: String, upstream: String? = nil, tier: String? = nil, prompt: Int, cached: Int = 0, writes: Int? = nil,
+                   completion: Int) -> String {
+            var fields = [("O1_STATUS", "200"), ("O1_MODEL", model), ("O1_PROMPT_TOKENS", String(prompt)),
+                          ("O1_CACHED_TOKENS", String(cached)), ("O1_COMPLETION_TOKENS", String(completion))]
+            if let upstream { fields.append(("O1_UPSTREAM_MODEL", upstream)) }
+            if let tier { fields.append(("O1_SERVICE_TIER", tier)) }
+            if let writes { fields.append(("O1_CACHE_WRITE_TOKENS", String(writes))) }
+            return Fixture.journal(fields.map { ($0.0, Fixture.string($0.1)) })
+        }
+        var builder = UsageReportBuilder { _ in 0 }
+        for var line in [
+            // Over 272K: 200,000 × $5 + 100,000 × $0.50 + 2,000 × $22.50 = $1.095; saved 100,000 × $4.50
+            entry("gpt-5.4", tier: "default", prompt: 300_000, cached: 100_000, completion: 2000),
+            // 10,000 × $2.50 + 1,000 × $15 = $0.04
+            entry("gpt-5.4", tier: "default", prompt: 10_000, completion: 1000),
+            // 20,000 read × $0.40 + 30,000 written × $5 + 4,000 × $20 = $0.238; saved $0.072 - $0.03
+            entry("gpt-5.6-sol", tier: "default", prompt: 50_000, cached: 20_000, writes: 30_000, completion: 4000),
+            // Flex: 10,000 × $5 + 10,000 read × $0.50 + 2,000 × $25 = $0.105; saved 10,000 × $4.50
+            entry("gpt-6-astra", tier: "flex", prompt: 20_000, cached: 10_000, writes: 0, completion: 2000),
+            // An entry from before the tier was logged: 1,000 × $2 + 500 × $8 = $0.006
+            entry("o3", prompt: 1000, completion: 500),
+            // A preset: counted as "fast", priced as gpt-6-astra: 1,000 × $10 + 100 × $50 = $0.015
+            entry("fast", upstream: "gpt-6-astra", tier: "default", prompt: 1000, completion: 100),
+        ] {
+            line.withUTF8 { builder.add(line: $0) }
+        }
+        let r = builder.report(grouping: .model, prices: .builtIn)
+        let costs = Dictionary(uniqueKeysWithValues: r.rows.map { (Format.label($0.name), $0.cost!) })
+        #expect(Set(costs.keys) == ["gpt-5.4", "gpt-5.6-sol", "gpt-6-astra", "o3", "fast → gpt-6-astra"])
+        for (model, usd, saved) in [("gpt-5.4", 1.135, 0.45), ("gpt-5.6-sol", 0.238, 0.042), ("gpt-6-astra", 0.105, 0.045),
+                                    ("o3", 0.006, 0), ("fast → gpt-6-astra", 0.015, 0)] {
+            #expect(abs(costs[model]!.usd - usd) < 1e-12, "\(model): \(costs[model]!.usd)")
+            #expect(abs(costs[model]!.cacheSaved - saved) < 1e-12, "\(model): \(costs[model]!.cacheSaved)")
+            #expect(costs[model]!.complete)
+        }
+        #expect(r.rows.first { $0.model == "fast" }?.price?.pricedAs == "gpt-6-astra")
+        #expect(abs(r.total.cost.usd - 1.499) < 1e-12 && !r.total.incomplete)
+        #expect(abs(r.total.cost.cacheSaved - 0.537) < 1e-12)
+        #expect(r.unpricedModels.isEmpty && r.unpricedTiers.isEmpty)
+        #expect(r.total.stats.cacheWriteTokens == 30_000 && r.total.stats.cachedTokens == 130_000)
+    }
+
+    /// A tier the model has no price for leaves those exchanges out, and says so: the row and the
+    /// total are lower bounds, never a guess.
+    @Test func anUnpricedTierMakesALowerBound() {
+        let r = report([
+            LoggedExchange(model: "gpt-6.2-sol", status: 200, promptTokens: 1000, completionTokens: 100, serviceTier: "ultrafast"),
+            LoggedExchange(model: "gpt-6.2-sol", status: 200, promptTokens: 1000, completionTokens: 100, serviceTier: "default"),
+        ])
+        #expect(r.rows[0].cost?.usd == 0.003 && r.rows[0].cost?.complete == false)
+        #expect(costText(r.rows[0]) == "≥ $0.0030")
+        #expect(r.total.incomplete)
+        #expect(r.unpricedTiers.map { "\($0.name.model!) \($0.billing.tier!) \($0.exchanges)" } == ["gpt-6.2-sol ultrafast 1"])
+        #expect(legend(r).last == "No price for gpt-6.2-sol at service tier ultrafast (1 exchange): not in the total; price them in O1_PROXY_PRICES.")
     }
 
     @Test func aModelWithoutPriceIsNeverCostedAtZero() {
@@ -61,7 +120,7 @@ import Testing
         #expect(r.rows[2].cost == nil && r.rows[2].price == nil)
         #expect(r.unpricedModels == ["o9-future"])
         #expect(r.total.incomplete)
-        #expect(r.total.cost == r.rows[0].cost)
+        #expect(r.total.cost.usd == r.rows[0].cost?.usd)
     }
 
     @Test func rejectedRoundTripsCountEachFix() {
@@ -85,10 +144,10 @@ import Testing
         #expect(r.rows.map { "\($0.day?.iso ?? "-") \($0.model ?? "-")" } == ["2026-11-22 o1", "2026-11-24 o1", "2026-11-24 gpt-4o", "- o9"])
         #expect(r.dayTotals.map { $0.day?.iso ?? "-" } == ["2026-11-22", "2026-11-24", "-"])
         #expect(r.dayTotals[1].stats.exchanges == 2)
-        #expect(r.dayTotals[1].cost == r.rows[1].cost! + r.rows[2].cost!)
+        #expect(r.dayTotals[1].cost.usd == r.rows[1].cost!.usd + r.rows[2].cost!.usd)
         #expect(r.dayTotals[2].incomplete)
         #expect(r.undated == 1)
-        #expect(r.dailyCosts.map { $0.costs.map(\.model) } == [["o1"], ["o1", "gpt-4o"], []])
+        #expect(r.dailyCosts.map { $0.costs.map(\.model.model) } == [["o1"], ["o1", "gpt-4o"], []])
         #expect(r.period?.first.text == "2026-11-22 12:00" && r.period?.last.text == "2026-11-24 12:00")
     }
 

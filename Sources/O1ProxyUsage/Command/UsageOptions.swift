@@ -116,9 +116,11 @@ completion tokens, and the estimated cost at dated list prices.
   --html FILE                  also write a self-contained page with charts to FILE
 
 Reads `journalctl SYSLOG_IDENTIFIER=o1-proxy -o json`: run it as root or as a member of the
-systemd-journal group. Prices: built in (list prices of \(PriceList.builtInDate)), extended or overridden by the JSON
-file named in O1_PROXY_PRICES:
+systemd-journal group. Prices: built in (list prices of \(PriceList.builtInDate)), applied per exchange (its
+service tier, a prompt over \(Price.longContextAbove / 1000)K tokens), extended or overridden by the JSON file named in
+O1_PROXY_PRICES:
   {"date": "2026-12-01", "prices": {"my-model": {"input": 1.1, "cached_input": 0.55, "output": 4.4}},
    "aliases": {"prod-o1-*": "o1"}}
-(US dollars per million tokens; an alias maps a deployment name or pattern to a priced model).
+(US dollars per million tokens; also "cache_write", and "long_context", "flex" and "priority" of the
+same form: see docs/operations.md; an alias maps a deployment name or pattern to a priced model).
 """

@@ -12,15 +12,15 @@ struct Series {
     }
 
     let entries: [Entry]
-    private let index: [String?: Int]
+    private let index: [ModelName: Int]
 
-    init(models: [String?]) {
+    init(models: [ModelName]) {
         var entries: [Entry] = []
-        var index: [String?: Int] = [:]
+        var index: [ModelName: Int] = [:]
         for (rank, model) in models.enumerated() {
             if rank < Series.palette.count {
                 index[model] = entries.count
-                entries.append(Entry(label: model ?? "(no model)", colour: Series.palette[rank]))
+                entries.append(Entry(label: Format.label(model), colour: Series.palette[rank]))
             } else {
                 if entries.count == Series.palette.count {
                     entries.append(Entry(label: "other models", colour: Series.otherColour))
@@ -32,7 +32,7 @@ struct Series {
         self.index = index
     }
 
-    func of(_ model: String?) -> Int {
+    func of(_ model: ModelName) -> Int {
         index[model] ?? 0
     }
 }

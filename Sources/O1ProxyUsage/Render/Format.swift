@@ -12,6 +12,12 @@ enum Format {
         + "per machine: the proxy remembers it (O1_PROXY_LEARNED_DAYS; o1-proxy rules shows it). A rule in "
         + "O1_PROXY_RULES saves it everywhere."
 
+    /// A row's model as every form names it: the client's name, and a preset's target after it
+    /// (`fast → gpt-6-astra`). Not yet made safe for a terminal or a page.
+    static func label(_ name: ModelName) -> String {
+        (name.model ?? "(no model)") + (name.upstream.map { " → " + $0 } ?? "")
+    }
+
     /// `1,234,567`
     static func count(_ value: Int) -> String {
         let digits = String(value.magnitude)
@@ -23,9 +29,11 @@ enum Format {
         return out
     }
 
-    /// `$12.34`; under a dollar `$0.0123`, where cents would say nothing.
+    /// `$12.34`; under a dollar `$0.0123`, where cents would say nothing; `-$0.0123` for what a
+    /// cache that cost more than it saved.
     static func usd(_ value: Double) -> String {
-        "$" + fixed(value, decimals: value < 1 ? 4 : 2, grouped: true)
+        (value < 0 && fixed(-value, decimals: 4) != fixed(0, decimals: 4) ? "-$" : "$")
+            + fixed(abs(value), decimals: abs(value) < 1 ? 4 : 2, grouped: true)
     }
 
     /// `812 ms`, `2.1 s`, `75 s`, `12 min`

@@ -4,7 +4,7 @@ import O1ProxyCore
 /// Content-Security-Policy that forbids loading anything, so that opening it contacts nobody
 /// (and a model name a client made up cannot run code in it: every name is escaped as well).
 func renderHTML(_ report: UsageReport, source: String) -> String {
-    let series = Series(models: report.models.map(\.model))
+    let series = Series(models: report.models.map(\.name))
     var page = """
     <!doctype html>
     <html lang="en">
@@ -71,7 +71,10 @@ private func tables(_ report: UsageReport) -> String {
         out += columns.map { "<th>\(escapeHTML($0.0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
         for line in table.lines {
             var attributes = " class=\"\(line.kind == .model ? "model" : line.kind == .dayTotal ? "day-total" : "total")\""
-            if line.kind == .model { attributes += " data-model=\"\(escapeHTML(line.model ?? ""))\"" }
+            if let name = line.name {
+                attributes += " data-model=\"\(escapeHTML(name.model ?? ""))\""
+                if let upstream = name.upstream { attributes += " data-upstream=\"\(escapeHTML(upstream))\"" }
+            }
             if report.grouping == .day, line.kind != .total { attributes += " data-day=\"\(line.day?.iso ?? "")\"" }
             out += "<tr\(attributes)>" + line.label.map { "<td class=\"label\">\(escapeHTML($0))</td>" }.joined()
             out += zip(columns, cells(line)).map { "<td class=\"\($0.0.1)\">\(escapeHTML($0.1))</td>" }.joined() + "</tr>\n"
@@ -89,7 +92,7 @@ private func crashed(_ report: UsageReport) -> String {
     out += "<p class=\"note\">\(escapeHTML(Format.crashNote))</p>\n<ul class=\"fixes\">\n"
     for row in rows {
         let crashes = row.stats.crashes.map { "<code>\(escapeHTML($0.reason))</code> × \(Format.count($0.count))" }
-        out += "<li data-model=\"\(escapeHTML(row.model ?? ""))\"><strong>\(escapeHTML(row.model ?? "(no model)"))</strong>: "
+        out += "<li data-model=\"\(escapeHTML(row.model ?? ""))\"><strong>\(escapeHTML(Format.label(row.name)))</strong>: "
             + crashes.joined(separator: ", ") + "</li>\n"
     }
     return out + "</ul>\n</section>\n"
@@ -102,7 +105,7 @@ private func learned(_ report: UsageReport) -> String {
     out += "<p class=\"note\">\(escapeHTML(Format.learnedNote))</p>\n<ul class=\"fixes\">\n"
     for row in learnedRows {
         let fixes = row.stats.learned.map { "<code>\(escapeHTML($0.fix))</code> × \(Format.count($0.count))" }
-        out += "<li data-model=\"\(escapeHTML(row.model ?? ""))\"><strong>\(escapeHTML(row.model ?? "(no model)"))</strong>: "
+        out += "<li data-model=\"\(escapeHTML(row.model ?? ""))\"><strong>\(escapeHTML(Format.label(row.name)))</strong>: "
             + fixes.joined(separator: ", ") + "</li>\n"
     }
     return out + "</ul>\n</section>\n"

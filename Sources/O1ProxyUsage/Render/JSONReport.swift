@@ -15,10 +15,11 @@ func renderJSON(_ report: UsageReport, source: String) -> String {
             var fields: [(key: String, value: JSON)] = []
             if report.grouping == .day { fields.append(("day", row.day.map { .string($0.iso) } ?? .null)) }
             fields.append(("model", row.model.map(JSON.string) ?? .null))
+            fields.append(("upstream_model", row.name.upstream.map(JSON.string) ?? .null))
             fields += stats(row.stats)
             fields.append(("cost", row.cost.map { cost in
-                .fields([("usd", .number(decimal(cost, 6))), ("priced_as", .string(row.price!.pricedAs)),
-                         ("price_date", .string(row.price!.origin.date)),
+                .fields([("usd", .number(decimal(cost.usd, 6))), ("complete", .bool(cost.complete)),
+                         ("priced_as", .string(row.price!.pricedAs)), ("price_date", .string(row.price!.origin.date)),
                          ("prices_file", row.price!.origin.file.map(JSON.string) ?? .null)])
             } ?? .null))
             return .fields(fields)
@@ -31,6 +32,12 @@ func renderJSON(_ report: UsageReport, source: String) -> String {
     }
     document.append(("total", .fields(stats(report.total.stats) + [("cost", cost(report.total))])))
     document.append(("unpriced_models", .array(report.unpricedModels.map(JSON.string))))
+    document.append(("unpriced_tiers", .array(report.unpricedTiers.map { unpriced in
+        .fields([("model", unpriced.name.model.map(JSON.string) ?? .null),
+                 ("upstream_model", unpriced.name.upstream.map(JSON.string) ?? .null),
+                 ("service_tier", unpriced.billing.tier.map(JSON.string) ?? .null),
+                 ("long_prompt", .bool(unpriced.billing.longPrompt)), ("exchanges", .count(unpriced.exchanges))])
+    })))
     document.append(("prices", .array(report.priceOrigins.map { origin in
         .fields([("date", .string(origin.date)), ("file", origin.file.map(JSON.string) ?? .null)])
     })))
@@ -58,7 +65,7 @@ private func stats(_ s: UsageStats) -> [(key: String, value: JSON)] {
 }
 
 private func cost(_ total: UsageReport.Total) -> JSON {
-    .fields([("usd", .number(decimal(total.cost, 6))), ("complete", .bool(!total.incomplete))])
+    .fields([("usd", .number(decimal(total.cost.usd, 6))), ("complete", .bool(!total.incomplete))])
 }
 
 /// A fixed-point number without trailing zeros: `2.345678`, `0.5`, `12`.

@@ -11,7 +11,8 @@ struct ReportTable {
     struct Line {
         var kind: Kind
         var day: Day?
-        var model: String?
+        /// A model line's model; nil for totals.
+        var name: ModelName?
         var label: [String]
         var behaviour: [String]
         var tokens: [String]
@@ -31,28 +32,28 @@ struct ReportTable {
     init(_ report: UsageReport) {
         let byDay = report.grouping == .day
         labelHeaders = byDay ? ["day", "model"] : ["model"]
-        func line(_ kind: Kind, day: Day?, model: String?, stats: UsageStats, cost: String, date: String) -> Line {
-            let name: String
+        func line(_ kind: Kind, day: Day?, name: ModelName?, stats: UsageStats, cost: String, date: String) -> Line {
+            let text: String
             switch kind {
-            case .model: name = model.map(Format.printable) ?? "(no model)"
-            case .dayTotal: name = "all models"
-            case .total: name = byDay ? "" : "total"
+            case .model: text = name.map { Format.printable(Format.label($0)) } ?? ""
+            case .dayTotal: text = "all models"
+            case .total: text = byDay ? "" : "total"
             }
-            let label = byDay ? [kind == .total ? "total" : day?.iso ?? "no date", name] : [name]
-            return Line(kind: kind, day: day, model: model, label: label,
+            let label = byDay ? [kind == .total ? "total" : day?.iso ?? "no date", text] : [text]
+            return Line(kind: kind, day: day, name: name, label: label,
                         behaviour: ReportTable.behaviourCells(stats), tokens: ReportTable.tokenCells(stats, cost: cost, date: date))
         }
         var lines: [Line] = []
         var totals = report.dayTotals.makeIterator()
         for (index, row) in report.rows.enumerated() {
-            lines.append(line(.model, day: row.day, model: row.model, stats: row.stats, cost: costText(row),
+            lines.append(line(.model, day: row.day, name: row.name, stats: row.stats, cost: costText(row),
                               date: row.price?.origin.date ?? ""))
             let dayEnds = index + 1 == report.rows.count || report.rows[index + 1].day != row.day
             if byDay, dayEnds, let total = totals.next() {
-                lines.append(line(.dayTotal, day: total.day, model: nil, stats: total.stats, cost: totalCostText(total), date: ""))
+                lines.append(line(.dayTotal, day: total.day, name: nil, stats: total.stats, cost: totalCostText(total), date: ""))
             }
         }
-        lines.append(line(.total, day: nil, model: nil, stats: report.total.stats, cost: totalCostText(report.total), date: ""))
+        lines.append(line(.total, day: nil, name: nil, stats: report.total.stats, cost: totalCostText(report.total), date: ""))
         self.lines = lines
     }
 
@@ -69,13 +70,14 @@ struct ReportTable {
     }
 }
 
+/// A lower bound says so: some of the row's exchanges had no price for how they were served.
 func costText(_ row: UsageReport.Row) -> String {
-    if let cost = row.cost { return Format.usd(cost) }
+    if let cost = row.cost { return (cost.complete ? "" : "≥ ") + Format.usd(cost.usd) }
     return row.model == nil ? "-" : "no price"
 }
 
 func totalCostText(_ total: UsageReport.Total) -> String {
-    (total.incomplete ? "≥ " : "") + Format.usd(total.cost)
+    (total.incomplete ? "≥ " : "") + Format.usd(total.cost.usd)
 }
 
 /// `o1-proxy usage of the journal since -7d: 1,234 exchanges, 2026-11-18 09:00 to ...`, and
@@ -114,13 +116,26 @@ func legend(_ report: UsageReport) -> [String] {
         "gone: the client left before the answer (499). broken: a stream that failed after its 200.",
         "crashed: its instance ended abnormally (systemd's word), whatever the client got.",
         "rejected: upstream calls rejected before a fix was learned. reasoning share: of the completion tokens.",
-        "Costs are estimates in USD at standard-tier list prices of " + pricesText(report) + ".",
+        "Costs are estimates in USD at the list prices of " + pricesText(report)
+            + ", each exchange at its service tier, and prompts over \(Price.longContextAbove / 1000)K tokens at the long-context rate.",
     ]
     if !report.unpricedModels.isEmpty {
         lines.append("No price for " + report.unpricedModels.map(Format.printable).joined(separator: ", ")
             + ": their tokens are not in the total; price them in O1_PROXY_PRICES.")
     }
+    if !report.unpricedTiers.isEmpty {
+        lines.append("No price for " + report.unpricedTiers.map { unpriced in
+            Format.printable(Format.label(unpriced.name)) + " " + servedText(unpriced.billing)
+                + " (\(Format.count(unpriced.exchanges)) exchange\(unpriced.exchanges == 1 ? "" : "s"))"
+        }.joined(separator: ", ") + ": not in the total; price them in O1_PROXY_PRICES.")
+    }
     return lines
+}
+
+/// How exchanges were served that their model has no price for.
+func servedText(_ billing: Billing) -> String {
+    "at service tier " + Format.printable(billing.tier ?? "default")
+        + (billing.longPrompt ? " with a prompt over \(Price.longContextAbove / 1000)K tokens" : "")
 }
 
 func pricesText(_ report: UsageReport) -> String {

@@ -24,7 +24,7 @@ func renderText(_ report: UsageReport, source: String) -> String {
         out += "\n" + wrapped("Ended abnormally. " + Format.crashNote, width: 100) + "\n"
         for row in crashedRows {
             let crashes = row.stats.crashes.map { "\(Format.count($0.count)) × \(Format.printable($0.reason))" }
-            out += "  \(row.model.map(Format.printable) ?? "(no model)"): " + crashes.joined(separator: ", ") + "\n"
+            out += "  \(Format.printable(Format.label(row.name))): " + crashes.joined(separator: ", ") + "\n"
         }
     }
     let learnedRows = report.models.filter { !$0.stats.learned.isEmpty }
@@ -32,10 +32,10 @@ func renderText(_ report: UsageReport, source: String) -> String {
         out += "\n" + wrapped("Rejected round trips. " + Format.learnedNote, width: 100) + "\n"
         for row in learnedRows {
             let fixes = row.stats.learned.map { "\(Format.count($0.count)) × \(Format.printable($0.fix))" }
-            out += "  \(row.model.map(Format.printable) ?? "(no model)"): " + fixes.joined(separator: ", ") + "\n"
+            out += "  \(Format.printable(Format.label(row.name))): " + fixes.joined(separator: ", ") + "\n"
         }
     }
-    out += "\n" + legend(report).joined(separator: "\n") + "\n"
+    out += "\n" + legend(report).map { wrapped($0, width: 104) }.joined(separator: "\n") + "\n"
     return out
 }
 

@@ -1,22 +1,115 @@
 import O1ProxyCore
-/// A list price in US dollars per million tokens. Without a cached-input price, cached prompt
-/// tokens cost what other prompt tokens cost (the pro models have no cache discount).
-struct Price: Equatable, Sendable {
+
+/// US dollars per million tokens, one way of billing. Without a cached-input price, cached prompt
+/// tokens cost what other prompt tokens cost (the pro models have no cache discount); without a
+/// cache-write price, so do writes (models before gpt-5.6 bill them as input).
+struct Rates: Equatable, Sendable {
     var input: Double
     var cachedInput: Double?
+    var cacheWrite: Double?
     var output: Double
 
-    init(input: Double, cachedInput: Double? = nil, output: Double) {
-        self.input = input
-        self.cachedInput = cachedInput
-        self.output = output
+    /// An exchange's (or a sum of exchanges billed alike) cost at these rates, and what its cache
+    /// saved against paying the input price for every prompt token: reads cheaper than input,
+    /// less what writes cost above it (so it can be negative).
+    func bill(_ tokens: Tokens) -> (usd: Double, cacheSaved: Double) {
+        let cached = Double(tokens.cached), writes = Double(tokens.cacheWrite)
+        let uncached = Double(tokens.prompt - tokens.cached - tokens.cacheWrite)
+        let readRate = cachedInput ?? input, writeRate = cacheWrite ?? input
+        let micros = uncached * input + cached * readRate + writes * writeRate + Double(tokens.completion) * output
+        return (micros / 1_000_000, (cached * (input - readRate) + writes * (input - writeRate)) / 1_000_000)
+    }
+}
+
+/// One service tier's rates and, for a model that bills long prompts higher, those of an exchange
+/// whose prompt is over `Price.longContextAbove` tokens: all its tokens at them, not only those over.
+struct TierPrice: Equatable, Sendable {
+    var rates: Rates
+    var longContext: Rates?
+
+    init(_ rates: Rates, long longContext: Rates? = nil) {
+        self.rates = rates
+        self.longContext = longContext
+    }
+}
+
+/// What a model costs: the standard tier, and flex and priority where they are published.
+struct Price: Equatable, Sendable {
+    var standard: TierPrice
+    var flex: TierPrice?
+    var priority: TierPrice?
+
+    /// OpenAI bills "prompts with more than 272K input tokens" higher, for every model that has a
+    /// long-context price (the pricing page; genai-prices' tier start 272000).
+    static let longContextAbove = 272_000
+
+    init(_ rates: Rates, long: Rates? = nil, flex: TierPrice? = nil, priority: TierPrice? = nil) {
+        standard = TierPrice(rates, long: long)
+        self.flex = flex
+        self.priority = priority
     }
 
-    /// `prompt` includes `cached`, `completion` includes reasoning, as the API counts them.
-    func cost(prompt: Int, cached: Int, completion: Int) -> Double {
-        let cached = min(cached, prompt)
-        let micros = Double(prompt - cached) * input + Double(cached) * (cachedInput ?? input) + Double(completion) * output
-        return micros / 1_000_000
+    /// The rates exchanges billed so were charged; nil where none is published: a tier the model
+    /// has no price for, or a long prompt at a tier that gives no long-context price. Never a
+    /// guess: such exchanges are shown unpriced.
+    func rates(_ billing: Billing) -> Rates? {
+        let tier: TierPrice?
+        switch ServiceTier(logged: billing.tier) {
+        case .standard?: tier = standard
+        case .flex?: tier = flex
+        case .priority?: tier = priority
+        case nil: tier = nil
+        }
+        guard let tier else { return nil }
+        // Whether a prompt is long matters only for a model that bills long prompts higher.
+        return billing.longPrompt && standard.longContext != nil ? tier.longContext : tier.rates
+    }
+}
+
+/// The tier the upstream says served a request, as far as prices go.
+enum ServiceTier: Sendable {
+    case standard, flex, priority
+
+    /// nil for a tier without per-token list prices here (`scale`, `ultrafast`, ...).
+    init?(logged: String?) {
+        switch logged {
+        // Entries from before the tier was logged; `auto` is the project's tier, which is the
+        // standard one unless its settings say otherwise.
+        case nil, "default"?, "auto"?: self = .standard
+        case "flex"?: self = .flex
+        // gpt-6.2 says `fast`: priority under its new name, at the same prices.
+        case "priority"?, "fast"?: self = .priority
+        default: return nil
+        }
+    }
+}
+
+/// How a group of exchanges was billed: exchanges alike in these are priced together, which
+/// applies every rule of the price list per exchange.
+struct Billing: Hashable, Sendable {
+    /// As the upstream said it, nil where the entry has none.
+    var tier: String?
+    /// The prompt was over `Price.longContextAbove` tokens.
+    var longPrompt: Bool
+}
+
+/// Token counts as OpenAI reports them: the prompt includes the cached and the cache-write
+/// tokens, the completion the reasoning tokens.
+struct Tokens: Equatable, Sendable {
+    var prompt = 0
+    var cached = 0
+    var cacheWrite = 0
+    var completion = 0
+
+    var isEmpty: Bool { prompt == 0 && completion == 0 }
+
+    static func + (a: Tokens, b: Tokens) -> Tokens {
+        Tokens(prompt: a.prompt + b.prompt, cached: a.cached + b.cached, cacheWrite: a.cacheWrite + b.cacheWrite,
+               completion: a.completion + b.completion)
+    }
+
+    static func += (sum: inout Tokens, other: Tokens) {
+        sum = sum + other
     }
 }
 
@@ -132,24 +225,58 @@ struct PriceList: Sendable {
         return merged
     }
 
+    /// `{"input", "cached_input", "cache_write", "output"}` (USD per million tokens), with
+    /// `long_context` (the same four) for a model that bills long prompts higher, and `flex` and
+    /// `priority` (the same, with their own `long_context`).
     private func price(_ value: JSON, model: String, fail: (String) -> PricesFileError) throws(PricesFileError) -> Price {
-        guard let members = value.object?.fields else {
-            throw fail("the price of \"\(model)\" must be an object like {\"input\": 1.1, \"cached_input\": 0.55, \"output\": 4.4}")
+        let standard = try tierPrice(value, model: model, tiers: ["flex", "priority"], fail: fail)
+        func tier(_ key: String) throws(PricesFileError) -> TierPrice? {
+            guard let value = value[key] else { return nil }
+            let price = try tierPrice(value, model: model, path: key + ".", fail: fail)
+            guard price.longContext == nil || standard.longContext != nil else {
+                throw fail("the price of \"\(model)\" has \(key).long_context but no long_context of its own: "
+                    + "whether a prompt is long is the standard price's to say")
+            }
+            return price
         }
-        for (key, _) in members where !["input", "cached_input", "output"].contains(key) {
-            throw fail("the price of \"\(model)\" has an unknown key \"\(key)\" (expected \"input\", \"cached_input\", \"output\": USD per million tokens)")
+        var price = Price(standard.rates, long: standard.longContext)
+        price.flex = try tier("flex")
+        price.priority = try tier("priority")
+        return price
+    }
+
+    private func tierPrice(_ value: JSON, model: String, path: String = "", tiers: [String] = [],
+                           fail: (String) -> PricesFileError) throws(PricesFileError) -> TierPrice {
+        guard value.object != nil else {
+            throw fail("the price of \"\(model)\" \(path.isEmpty ? "" : path.dropLast() + " ")must be an object like "
+                + #"{"input": 1.1, "cached_input": 0.55, "output": 4.4}"#)
+        }
+        let rates = try self.rates(value, model: model, path: path, more: ["long_context"] + tiers, fail: fail)
+        let long = try value["long_context"].map { (long) throws(PricesFileError) in
+            guard long.object != nil else { throw fail("\"\(model)\": \(path)long_context must be an object of rates") }
+            return try self.rates(long, model: model, path: path + "long_context.", more: [], fail: fail)
+        }
+        return TierPrice(rates, long: long)
+    }
+
+    private func rates(_ value: JSON, model: String, path: String, more: [String],
+                       fail: (String) -> PricesFileError) throws(PricesFileError) -> Rates {
+        let keys = ["input", "cached_input", "cache_write", "output"]
+        for (key, _) in value.object?.fields ?? [] where !(keys + more).contains(key) {
+            throw fail("the price of \"\(model)\" has an unknown key \"\(path)\(key)\" (expected "
+                + (keys + more).map { "\"\($0)\"" }.joined(separator: ", ") + "; rates in USD per million tokens)")
         }
         func amount(_ key: String) throws(PricesFileError) -> Double? {
             guard let field = value[key] else { return nil }
             guard let number = field.double, number.isFinite, number >= 0 else {
-                throw fail("\"\(model)\": \"\(key)\" must be a number of US dollars per million tokens, 0 or more")
+                throw fail("\"\(model)\": \"\(path)\(key)\" must be a number of US dollars per million tokens, 0 or more")
             }
             return number
         }
         guard let input = try amount("input"), let output = try amount("output") else {
-            throw fail("the price of \"\(model)\" needs \"input\" and \"output\" (USD per million tokens)")
+            throw fail("the price of \"\(model)\" needs \"\(path)input\" and \"\(path)output\" (USD per million tokens)")
         }
-        return Price(input: input, cachedInput: try amount("cached_input"), output: output)
+        return Rates(input: input, cachedInput: try amount("cached_input"), cacheWrite: try amount("cache_write"), output: output)
     }
 }
 

@@ -11,21 +11,25 @@ struct UsageReport: Sendable {
     struct Row: Sendable {
         /// By day only; nil there for exchanges logged without a date (older versions).
         var day: Day?
-        /// nil for requests that named no model (`GET /v1/models`, malformed requests).
-        var model: String?
+        var name: ModelName
         var stats: UsageStats
+        /// The price of the model billed.
         var price: PriceMatch?
         /// nil when the model has no price (or there is no model).
-        var cost: Double?
+        var cost: Cost?
+
+        /// nil for requests that named no model (`GET /v1/models`, malformed requests).
+        var model: String? { name.model }
     }
 
     /// A day's or the whole period's figures.
     struct Total: Sendable {
         var day: Day?
         var stats: UsageStats
-        /// The cost of what had a price.
-        var cost: Double
-        /// Some tokens had no price, so `cost` is a lower bound.
+        /// Of what had a price.
+        var cost: Cost
+        /// Some tokens had no price (their model none, or not for how they were served), so
+        /// `cost.usd` is a lower bound.
         var incomplete: Bool
     }
 
@@ -33,14 +37,14 @@ struct UsageReport: Sendable {
         /// nil: exchanges without a date.
         var day: Day?
         /// By model, in the order of `models`; only models with a price.
-        var costs: [(model: String, usd: Double)]
+        var costs: [(model: ModelName, usd: Double)]
     }
 
     /// Exchanges per bucket of total time, per model.
     struct LatencyHistogram: Sendable {
         /// Upper bounds (exclusive) in ms; the last bucket is everything at or above the last bound.
         static let bounds = [250, 500, 1000, 2000, 5000, 10000, 20000, 30000, 60000, 120000, 300000]
-        var counts: [(model: String?, counts: [Int])]
+        var counts: [(model: ModelName, counts: [Int])]
 
         static func bucket(_ ms: Int) -> Int {
             bounds.firstIndex { ms < $0 } ?? bounds.count
@@ -55,8 +59,10 @@ struct UsageReport: Sendable {
     var total: Total
     /// Always by model, most expensive first: the order (and colours) of the charts' series.
     var models: [Row]
-    /// Models whose tokens could not be costed.
+    /// Models billed whose tokens could not be costed: they have no price.
     var unpricedModels: [String]
+    /// Exchanges of models with a price, but none for how they were served.
+    var unpricedTiers: [(name: ModelName, billing: Billing, exchanges: Int)]
     /// The dates and sources of the prices that produced the costs.
     var priceOrigins: [PriceOrigin]
     var dailyCosts: [DailyCost]
@@ -92,12 +98,27 @@ struct LocalTime: Equatable, Sendable {
     }
 }
 
+/// A row's model: as the client named it, and the model a preset of the proxy's rules sent it to
+/// (`O1_UPSTREAM_MODEL`), which is the one billed. A preset's exchanges are counted under its
+/// name, one row per model it sent them to.
+struct ModelName: Hashable, Sendable {
+    var model: String?
+    var upstream: String?
+
+    init(_ model: String?, upstream: String? = nil) {
+        self.model = model
+        self.upstream = upstream
+    }
+
+    var billed: String? { upstream ?? model }
+}
+
 /// Collects exchanges one line at a time (a month of them never sits in memory as text) and
 /// makes the report at the end.
 struct UsageReportBuilder {
     private struct Key: Hashable {
         var day: Day?
-        var model: String?
+        var name: ModelName
     }
 
     /// Seconds east of UTC at a moment (seconds since the epoch): the local calendar decides
@@ -182,7 +203,7 @@ struct UsageReportBuilder {
         } else {
             undated += 1
         }
-        groups[Key(day: day, model: exchange.model), default: Tally()].add(exchange)
+        groups[Key(day: day, name: ModelName(exchange.model, upstream: exchange.upstreamModel)), default: Tally()].add(exchange)
     }
 
     /// Offsets change only at a zone's transitions, which fall on a quarter hour.
@@ -201,36 +222,36 @@ struct UsageReportBuilder {
     }
 
     private func tallied(grouping: UsageReport.Grouping, prices: PriceList) -> UsageReport {
-        var byModel: [String?: Tally] = [:]
+        var byModel: [ModelName: Tally] = [:]
         var byDay: [Day?: Tally] = [:]
         var all = Tally()
         for (key, tally) in groups {
-            byModel[key.model, default: Tally()].merge(tally)
+            byModel[key.name, default: Tally()].merge(tally)
             byDay[key.day, default: Tally()].merge(tally)
             all.merge(tally)
         }
         var matches: [String: PriceMatch] = [:]
-        for case let model? in byModel.keys { matches[model] = prices.match(model) }
+        for case let model? in byModel.keys.map(\.billed) { matches[model] = prices.match(model) }
 
-        func row(day: Day?, model: String?, tally: Tally) -> UsageReport.Row {
-            let price = model.flatMap { matches[$0] }
-            return UsageReport.Row(day: day, model: model, stats: tally.stats, price: price, cost: price.map { tally.cost($0.price) })
+        func row(day: Day?, name: ModelName, tally: Tally) -> UsageReport.Row {
+            let price = name.billed.flatMap { matches[$0] }
+            return UsageReport.Row(day: day, name: name, stats: tally.stats, price: price, cost: price.map { tally.cost($0.price) })
         }
         func total(day: Day?, keys: [Key], tally: Tally) -> UsageReport.Total {
-            var cost = 0.0
+            var cost = Cost()
             var incomplete = false
             for key in keys {
                 let part = groups[key]!
-                if let match = key.model.flatMap({ matches[$0] }) {
+                if let match = key.name.billed.flatMap({ matches[$0] }) {
                     cost += part.cost(match.price)
                 } else if part.hasTokens {
                     incomplete = true
                 }
             }
-            return UsageReport.Total(day: day, stats: tally.stats, cost: cost, incomplete: incomplete)
+            return UsageReport.Total(day: day, stats: tally.stats, cost: cost, incomplete: incomplete || !cost.complete)
         }
-        let models = byModel.map { row(day: nil, model: $0.key, tally: $0.value) }.sorted(by: mostExpensiveFirst)
-        let rank = Dictionary(uniqueKeysWithValues: models.enumerated().map { ($0.element.model, $0.offset) })
+        let models = byModel.map { row(day: nil, name: $0.key, tally: $0.value) }.sorted(by: mostExpensiveFirst)
+        let rank = Dictionary(uniqueKeysWithValues: models.enumerated().map { ($0.element.name, $0.offset) })
         let days = byDay.keys.sorted(by: earlierFirst)
 
         let rows: [UsageReport.Row]
@@ -239,30 +260,36 @@ struct UsageReportBuilder {
         case .model:
             rows = models
         case .day:
-            rows = groups.map { row(day: $0.key.day, model: $0.key.model, tally: $0.value) }.sorted {
-                $0.day != $1.day ? earlierFirst($0.day, $1.day) : rank[$0.model]! < rank[$1.model]!
+            rows = groups.map { row(day: $0.key.day, name: $0.key.name, tally: $0.value) }.sorted {
+                $0.day != $1.day ? earlierFirst($0.day, $1.day) : rank[$0.name]! < rank[$1.name]!
             }
             dayTotals = days.map { day in total(day: day, keys: groups.keys.filter { $0.day == day }, tally: byDay[day]!) }
         }
 
         let dailyCosts = days.map { day in
             UsageReport.DailyCost(day: day, costs: models.compactMap { model in
-                guard let name = model.model, let match = matches[name], let tally = groups[Key(day: day, model: name)] else { return nil }
-                return (name, tally.cost(match.price))
+                guard let match = model.price, let tally = groups[Key(day: day, name: model.name)] else { return nil }
+                return (model.name, tally.cost(match.price).usd)
             })
         }
         let latency = UsageReport.LatencyHistogram(counts: models.map { model in
             var counts = Array(repeating: 0, count: UsageReport.LatencyHistogram.bounds.count + 1)
-            for duration in byModel[model.model]!.durations { counts[UsageReport.LatencyHistogram.bucket(duration)] += 1 }
-            return (model.model, counts)
+            for duration in byModel[model.name]!.durations { counts[UsageReport.LatencyHistogram.bucket(duration)] += 1 }
+            return (model.name, counts)
         })
         var origins: [PriceOrigin] = []
         for model in models {
             if let origin = model.price?.origin, !origins.contains(origin) { origins.append(origin) }
         }
-        let unpriced = models.compactMap { row -> String? in
-            guard let model = row.model, row.price == nil, byModel[model]!.hasTokens else { return nil }
-            return model
+        var unpriced: [String] = []
+        for model in models {
+            if let name = model.name.billed, model.price == nil, byModel[model.name]!.hasTokens, !unpriced.contains(name) {
+                unpriced.append(name)
+            }
+        }
+        let unpricedTiers = models.flatMap { model in
+            (model.cost?.unpriced ?? [:]).sorted { ($0.key.tier ?? "", $0.key.longPrompt ? 1 : 0) < ($1.key.tier ?? "", $1.key.longPrompt ? 1 : 0) }
+                .map { (name: model.name, billing: $0.key, exchanges: $0.value) }
         }
         let period = first.flatMap { first in
             last.map { last in
@@ -272,8 +299,8 @@ struct UsageReportBuilder {
         }
         return UsageReport(
             grouping: grouping, rows: rows, dayTotals: dayTotals, total: total(day: nil, keys: Array(groups.keys), tally: all),
-            models: models, unpricedModels: unpriced, priceOrigins: origins, dailyCosts: dailyCosts, latency: latency,
-            period: period, undated: undated, linesRead: linesRead, unreadableEntries: unreadableEntries,
+            models: models, unpricedModels: unpriced, unpricedTiers: unpricedTiers, priceOrigins: origins, dailyCosts: dailyCosts,
+            latency: latency, period: period, undated: undated, linesRead: linesRead, unreadableEntries: unreadableEntries,
             unreadableFigures: unreadableFigures)
     }
 }
@@ -282,9 +309,9 @@ struct UsageReportBuilder {
 /// requests without a model last.
 private func mostExpensiveFirst(_ a: UsageReport.Row, _ b: UsageReport.Row) -> Bool {
     if (a.model == nil) != (b.model == nil) { return b.model == nil }
-    if a.cost != b.cost { return (a.cost ?? -1) > (b.cost ?? -1) }
+    if a.cost?.usd != b.cost?.usd { return (a.cost?.usd ?? -1) > (b.cost?.usd ?? -1) }
     if a.stats.exchanges != b.stats.exchanges { return a.stats.exchanges > b.stats.exchanges }
-    return (a.model ?? "") < (b.model ?? "")
+    return ((a.model ?? ""), (a.name.upstream ?? "")) < ((b.model ?? ""), (b.name.upstream ?? ""))
 }
 
 /// Undated exchanges (older versions) come after the dated days.
