@@ -31,6 +31,14 @@ import Testing
             ----------------------------------------------------------------------------------------
             total       1,210     200       4,020      3,505             87 %  ≥ $0.0188
 
+            What the cache did
+            model      cached share  cache writes  cache saved  reasoning replayed
+            ----------------------------------------------------------------------
+            o1-mini            17 %             0      $0.0001                   0
+            o9-future           0 %             0            -                   0
+            ----------------------------------------------------------------------
+            total              17 %             0      $0.0001                   0
+
             Rejected round trips. Fixes the proxy learned from upstream 400s. Each one cost a rejected call and
             its latency once per machine: the proxy remembers it (O1_PROXY_LEARNED_DAYS; o1-proxy rules shows
             it). A rule in O1_PROXY_RULES saves it everywhere.
@@ -39,6 +47,9 @@ import Testing
             gone: the client left before the answer (499). broken: a stream that failed after its 200.
             crashed: its instance ended abnormally (systemd's word), whatever the client got.
             rejected: upstream calls rejected before a fix was learned. reasoning share: of the completion tokens.
+            cached share: of the prompt tokens. cache saved: what cached reads saved against the input price, less
+            what cache writes cost above it. reasoning replayed: items of earlier turns sent back, which keep the
+            prompt the same.
             Costs are estimates in USD at the list prices of 2026-12-05 (built in), each exchange at its service
             tier, and prompts over 272K tokens at the long-context rate.
             No price for o9-future: their tokens are not in the total; price them in O1_PROXY_PRICES.
@@ -77,6 +88,10 @@ import Testing
         #expect(rows[0]["reasoning_share"]?.double == 0.875)
         #expect(rows[0]["cost"]?["usd"]?.double == 0.01881)
         #expect(rows[0]["cost"]?["price_date"]?.string == "2026-12-05")
+        // 200 cached tokens of o1-mini at $0.55 instead of $1.10
+        #expect(rows[0]["cost"]?["cache_saved_usd"]?.double == 0.00011)
+        #expect(rows[0]["cached_share"]?.double == 0.1667 && rows[0]["tokens"]?["cache_write"]?.double == 0)
+        #expect(rows[0]["reasoning_replayed"]?.double == 0 && rows[0]["upstream_model"] == .null)
         #expect(rows[1]["cost"] == .null)
         #expect(json["total"]?["cost"]?["complete"] != nil)
         #expect(json["unpriced_models"]?.array?.first?.string == "o9-future")
@@ -85,6 +100,16 @@ import Testing
                                                                         source: "x").utf8)))
         #expect(byDay["rows"]?.array?.first?["day"]?.string == "2026-11-03")
         #expect(byDay["day_totals"]?.array?.count == 1)
+    }
+
+    /// A cache only written to cost more than it saved: said as a negative saving, not as 0.
+    @Test func aCacheThatCostMoreThanItSaved() throws {
+        // 1,000 tokens written to gpt-6-astra's cache at $12.50 instead of $10.
+        let r = report([LoggedExchange(model: "gpt-6-astra", status: 200, promptTokens: 1000, cacheWriteTokens: 1000)])
+        let json = try #require(try? JSON(parsing: Array(renderJSON(r, source: "x").utf8)))
+        #expect(json["rows"]?.array?.first?["cost"]?["cache_saved_usd"]?.double == -0.0025)
+        #expect(json["total"]?["cost"]?["cache_saved_usd"]?.double == -0.0025)
+        #expect(renderText(r, source: "x").contains("gpt-6-astra           0 %         1,000     -$0.0025"))
     }
 
     @Test func jsonEscapesStrings() {
@@ -104,6 +129,28 @@ import Testing
         #expect(html.contains("<svg id=\"chart-cost\""))
         #expect(html.contains("<svg id=\"chart-reasoning\""))
         #expect(html.contains("<svg id=\"chart-latency\""))
+        #expect(html.contains("<svg id=\"chart-cache\""))
+        #expect(html.contains("<table id=\"table-cache\">"))
+    }
+
+    /// Of each day's prompt tokens, the share cached: a point per model and day it had prompts,
+    /// a line between consecutive days; the series merged into "other models" add up.
+    @Test func theCacheChartDrawsAPointPerModelAndDay() {
+        let r = report([
+            Fixture.exchange(model: "o1", day: 22, prompt: 1000, cached: 250, completion: 10),
+            Fixture.exchange(model: "o1", day: 23, prompt: 1000, cached: 500, completion: 10),
+            Fixture.exchange(model: "o1", day: 25, prompt: 3000, cached: 3000, completion: 10),
+            Fixture.exchange(model: "gpt-4o", day: 23, prompt: 400, completion: 10),
+        ])
+        let chart = cacheChart(r, series: Series(models: r.models.map(\.name)))
+        #expect(chart.components(separatedBy: "<circle class=\"seg point\"").count - 1 == 4)
+        #expect(chart.contains("<title>2026-11-22, o1: 25 % of 1,000 prompt tokens cached</title>"))
+        #expect(chart.contains("<title>2026-11-23, gpt-4o: 0 % of 400 prompt tokens cached</title>"))
+        // o1: the 22nd to the 23rd joined, the 25th alone after a day without prompts.
+        #expect(chart.components(separatedBy: "<polyline").count - 1 == 1)
+        #expect(chart.contains(">11-24</text>"))
+        #expect(cacheChart(report([Fixture.exchange(model: "o1", status: 499)]), series: Series(models: [ModelName("o1")]))
+            .contains("class=\"empty\""))
     }
 
     @Test func chartsDrawOneSegmentPerFigure() {
@@ -149,6 +196,8 @@ import Testing
         #expect(Format.usd(1234.5) == "$1,234.50")
         #expect(Format.usd(0.00005) == "$0.0001")
         #expect(Format.usd(0) == "$0.0000")
+        #expect(Format.usd(-0.031) == "-$0.0310")
+        #expect(Format.usd(-0.00001) == "$0.0000")
         #expect(Format.duration(999) == "999 ms")
         #expect(Format.duration(2149) == "2.1 s")
         #expect(Format.duration(75_400) == "75 s")

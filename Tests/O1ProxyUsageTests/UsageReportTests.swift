@@ -9,7 +9,7 @@ import Testing
         #expect(empty.total.stats.exchanges == 0)
         #expect(empty.total.cost.usd == 0 && !empty.total.incomplete)
         #expect(empty.period == nil)
-        #expect(empty.dailyCosts.isEmpty)
+        #expect(empty.daily.isEmpty)
     }
 
     @Test func outcomesAreSplit() {
@@ -147,7 +147,8 @@ import Testing
         #expect(r.dayTotals[1].cost.usd == r.rows[1].cost!.usd + r.rows[2].cost!.usd)
         #expect(r.dayTotals[2].incomplete)
         #expect(r.undated == 1)
-        #expect(r.dailyCosts.map { $0.costs.map(\.model.model) } == [["o1"], ["o1", "gpt-4o"], []])
+        #expect(r.daily.map { $0.models.map(\.name.model) } == [["o1"], ["o1", "gpt-4o"], ["o9"]])
+        #expect(r.daily.map { $0.models.map { $0.usd != nil } } == [[true], [true, true], [false]])
         #expect(r.period?.first.text == "2026-11-22 12:00" && r.period?.last.text == "2026-11-24 12:00")
     }
 

@@ -1,26 +1,44 @@
 import O1ProxyCore
 
-/// Cost per day, stacked by model. Days without exchanges between the first and the last are
-/// drawn empty, so the axis is a calendar; undated exchanges (older versions) come last.
-func costChart(_ report: UsageReport, series: Series) -> String {
-    var columns: [(day: Day?, costs: [Double])] = []
-    func costs(_ daily: UsageReport.DailyCost?) -> [Double] {
-        var sums = Array(repeating: 0.0, count: series.entries.count)
-        for (model, usd) in daily?.costs ?? [] { sums[series.of(model)] += usd }
-        return sums
-    }
-    let dated = report.dailyCosts.filter { $0.day != nil }
+/// The columns of a chart over time: every day from the first to the last, so that the axis is
+/// a calendar (days without exchanges drawn empty), unless they span 400 days or more; undated
+/// exchanges (older versions) last.
+func calendar(_ report: UsageReport) -> [UsageReport.Daily] {
+    let dated = report.daily.filter { $0.day != nil }
+    var columns: [UsageReport.Daily] = []
     if let first = dated.first?.day, let last = dated.last?.day, last.daysSinceEpoch - first.daysSinceEpoch < 400 {
-        var byDay: [Day: UsageReport.DailyCost] = [:]
+        var byDay: [Day: UsageReport.Daily] = [:]
         for daily in dated { byDay[daily.day!] = daily }
         for number in first.daysSinceEpoch...last.daysSinceEpoch {
             let day = Day(daysSinceEpoch: number)
-            columns.append((day, costs(byDay[day])))
+            columns.append(byDay[day] ?? UsageReport.Daily(day: day, models: []))
         }
     } else {
-        columns = dated.map { ($0.day, costs($0)) }
+        columns = dated
     }
-    if let undated = report.dailyCosts.first(where: { $0.day == nil }) { columns.append((nil, costs(undated))) }
+    return columns + report.daily.filter { $0.day == nil }
+}
+
+/// The days under a chart's columns, as many as fit (about 16).
+private func dayLabels(_ columns: [UsageReport.Daily], plot: Plot) -> String {
+    let band = plot.width / Double(columns.count)
+    let labelEvery = max(1, (columns.count + 15) / 16)
+    var svg = ""
+    for (index, column) in columns.enumerated() where index % labelEvery == 0 {
+        let label = column.day.map { day in String(day.iso.dropFirst(5)) } ?? "no date"
+        svg += SVG.text(label, x: plot.left + (Double(index) + 0.5) * band, y: plot.bottomY + 16, anchor: "middle")
+    }
+    return svg
+}
+
+/// Cost per day, stacked by model.
+func costChart(_ report: UsageReport, series: Series) -> String {
+    let days = calendar(report)
+    let columns = days.map { daily in
+        var sums = Array(repeating: 0.0, count: series.entries.count)
+        for model in daily.models { sums[series.of(model.name)] += model.usd ?? 0 }
+        return (day: daily.day, costs: sums)
+    }
     let highest = columns.map { $0.costs.reduce(0, +) }.max() ?? 0
     guard highest > 0 else {
         return SVG.emptyChart(id: "chart-cost", "No cost to draw: no exchange in this period has a priced model with tokens.")
@@ -32,7 +50,6 @@ func costChart(_ report: UsageReport, series: Series) -> String {
     svg += plot.yAxis(scale) { Format.usdTick($0, step: scale.step) }
     let band = plot.width / Double(columns.count)
     let barWidth = min(90, max(1, band * 0.72))
-    let labelEvery = max(1, (columns.count + 15) / 16)
     for (index, column) in columns.enumerated() {
         let x = plot.left + Double(index) * band + (band - barWidth) / 2
         let dayText = column.day?.iso ?? "no date"
@@ -49,12 +66,60 @@ func costChart(_ report: UsageReport, series: Series) -> String {
         if total > 0, band >= 56 {
             svg += SVG.text(Format.usd(total), x: x + barWidth / 2, y: top - 4, anchor: "middle", cssClass: "value")
         }
-        if index % labelEvery == 0 {
-            let label = column.day.map { day in String(day.iso.dropFirst(5)) } ?? "no date"
-            svg += SVG.text(label, x: x + barWidth / 2, y: plot.bottomY + 16, anchor: "middle")
-        }
     }
+    svg += dayLabels(days, plot: plot)
     let shown = series.entries.indices.filter { index in columns.contains { $0.costs[index] > 0 } }
+    return svg + "</svg>\n" + legendHTML(shown.map { series.entries[$0] })
+}
+
+/// Of each day's prompt tokens, the share read from the cache: a line per model, a point for
+/// each day it was sent prompts, broken where it was not.
+func cacheChart(_ report: UsageReport, series: Series) -> String {
+    let days = calendar(report)
+    // Per day and series: prompt and cached tokens.
+    let columns = days.map { daily in
+        var sums = Array(repeating: (prompt: 0, cached: 0), count: series.entries.count)
+        for model in daily.models {
+            sums[series.of(model.name)].prompt += model.promptTokens
+            sums[series.of(model.name)].cached += model.cachedTokens
+        }
+        return sums
+    }
+    guard columns.contains(where: { $0.contains { $0.prompt > 0 } }) else {
+        return SVG.emptyChart(id: "chart-cache", "No prompt tokens were logged in this period.")
+    }
+    let plot = Plot(height: 260, left: 64, bottom: 44)
+    let scale = NiceScale(1)
+    var svg = plot.open(id: "chart-cache", label: "Share of the prompt tokens read from the cache, per day and model")
+    svg += plot.yAxis(scale) { Format.percent($0) }
+    let band = plot.width / Double(columns.count)
+    var lines = "", points = ""
+    for (seriesIndex, entry) in series.entries.enumerated() {
+        var run: [String] = []
+        func endRun() {
+            if run.count > 1 {
+                lines += "<polyline class=\"line\" points=\"\(run.joined(separator: " "))\" fill=\"none\" stroke=\"\(entry.colour)\"/>\n"
+            }
+            run = []
+        }
+        for (index, column) in columns.enumerated() {
+            let figures = column[seriesIndex]
+            guard figures.prompt > 0 else {
+                endRun()
+                continue
+            }
+            let share = Double(figures.cached) / Double(figures.prompt)
+            let x = plot.left + (Double(index) + 0.5) * band, y = plot.bottomY - share * plot.height
+            run.append("\(SVG.number(x)),\(SVG.number(y))")
+            let dayText = days[index].day?.iso ?? "no date"
+            points += SVG.circle(x: x, y: y, colour: entry.colour, data: [("day", dayText), ("series", entry.label)],
+                                 title: "\(dayText), \(entry.label): \(Format.percent(share)) of \(Format.count(figures.prompt)) prompt tokens cached")
+        }
+        endRun()
+    }
+    // Points over every line, so that each one can be pointed at.
+    svg += lines + points + dayLabels(days, plot: plot)
+    let shown = series.entries.indices.filter { index in columns.contains { $0[index].prompt > 0 } }
     return svg + "</svg>\n" + legendHTML(shown.map { series.entries[$0] })
 }
 

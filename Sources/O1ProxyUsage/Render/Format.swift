@@ -32,8 +32,8 @@ enum Format {
     /// `$12.34`; under a dollar `$0.0123`, where cents would say nothing; `-$0.0123` for what a
     /// cache that cost more than it saved.
     static func usd(_ value: Double) -> String {
-        (value < 0 && fixed(-value, decimals: 4) != fixed(0, decimals: 4) ? "-$" : "$")
-            + fixed(abs(value), decimals: abs(value) < 1 ? 4 : 2, grouped: true)
+        let text = fixed(abs(value), decimals: abs(value) < 1 ? 4 : 2, grouped: true)
+        return (value < 0 && text.contains { $0 != "0" && $0 != "." } ? "-$" : "$") + text
     }
 
     /// `812 ms`, `2.1 s`, `75 s`, `12 min`

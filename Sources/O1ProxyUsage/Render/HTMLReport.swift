@@ -29,6 +29,10 @@ func renderHTML(_ report: UsageReport, source: String) -> String {
     page += section(id: "reasoning", title: "Reasoning vs visible tokens, by model",
                     note: "Reasoning tokens are billed as output but never shown: the share the answer does not explain.",
                     body: reasoningChart(report))
+    page += section(id: "cached-share", title: "Prompt tokens read from the cache, per day",
+                    note: "Cached reads bill at a tenth of the input price or less; reasoning kept across tool turns and a "
+                        + "stable prompt_cache_key keep a conversation's prompt the same, and so cached.",
+                    body: cacheChart(report, series: series))
     page += section(id: "latency", title: "How long an exchange took",
                     note: "Total time per exchange, client to client, including reasoning and rejected round trips.",
                     body: latencyChart(report, series: series))
@@ -48,6 +52,9 @@ private func tiles(_ report: UsageReport) -> String {
         ("exchanges", "Exchanges", Format.count(total.exchanges), times),
         ("reasoning", "Reasoning share", total.reasoningShare.map(Format.percent) ?? "-",
          "\(Format.count(total.reasoningTokens)) of \(Format.count(total.completionTokens)) completion tokens never shown"),
+        ("cache", "Cached share", total.cachedShare.map(Format.percent) ?? "-",
+         "of \(Format.count(total.promptTokens)) prompt tokens; saved \(Format.usd(report.total.cost.cacheSaved)), "
+            + "\(Format.count(total.cacheWriteTokens)) written, \(Format.count(total.reasoningReplayed)) reasoning items replayed"),
         ("errors", "Errors", Format.count(total.errors), errors),
         ("rejected", "Rejected round trips", Format.count(total.rejectedRoundTrips), "upstream calls before a fix was learned"),
     ]
@@ -61,7 +68,7 @@ private func section(id: String, title: String, note: String? = nil, body: Strin
         + (note.map { "<p class=\"note\">\(escapeHTML($0))</p>\n" } ?? "") + body + "</section>\n"
 }
 
-/// The terminal's two tables, cell for cell; rows and cells are marked (`data-model`,
+/// The terminal's three tables, cell for cell; rows and cells are marked (`data-model`,
 /// `data-day`, `class`) so that a reader's tools, and the browser test, can find a figure.
 private func tables(_ report: UsageReport) -> String {
     let table = ReportTable(report)
@@ -83,6 +90,7 @@ private func tables(_ report: UsageReport) -> String {
     }
     return html(id: "behaviour", title: "How each model behaved", columns: ReportTable.behaviourColumns, cells: \.behaviour)
         + html(id: "tokens", title: "What the tokens cost", columns: ReportTable.tokenColumns, cells: \.tokens)
+        + html(id: "cache", title: "What the cache did", columns: ReportTable.cacheColumns, cells: \.cache)
 }
 
 private func crashed(_ report: UsageReport) -> String {
@@ -150,7 +158,9 @@ svg{display:block;width:100%;height:auto;font-size:12px}
 svg text{fill:currentColor}
 svg text.value{font-size:11px;fill:var(--muted)}
 svg .grid{stroke:var(--line);stroke-width:1}
-svg rect.seg:hover{opacity:.8}
+svg .seg:hover{opacity:.8}
+svg .line{stroke-width:2}
+svg .point{stroke:var(--card);stroke-width:1.5}
 .empty{color:var(--muted);font-style:italic}
 .legend{display:flex;flex-wrap:wrap;gap:6px 18px;list-style:none;padding:0;margin:10px 0 0;font-size:13px}
 .swatch{display:inline-block;width:11px;height:11px;border-radius:3px;margin-right:6px;vertical-align:-1px}

@@ -19,6 +19,7 @@ func renderJSON(_ report: UsageReport, source: String) -> String {
             fields += stats(row.stats)
             fields.append(("cost", row.cost.map { cost in
                 .fields([("usd", .number(decimal(cost.usd, 6))), ("complete", .bool(cost.complete)),
+                         ("cache_saved_usd", .number(decimal(cost.cacheSaved, 6))),
                          ("priced_as", .string(row.price!.pricedAs)), ("price_date", .string(row.price!.origin.date)),
                          ("prices_file", row.price!.origin.file.map(JSON.string) ?? .null)])
             } ?? .null))
@@ -59,21 +60,25 @@ private func stats(_ s: UsageStats) -> [(key: String, value: JSON)] {
         ("duration_ms", percentiles(s.duration)),
         ("upstream_ms", percentiles(s.upstream)),
         ("tokens", .fields([("prompt", .count(s.promptTokens)), ("cached", .count(s.cachedTokens)),
-                            ("completion", .count(s.completionTokens)), ("reasoning", .count(s.reasoningTokens))])),
+                            ("cache_write", .count(s.cacheWriteTokens)), ("completion", .count(s.completionTokens)),
+                            ("reasoning", .count(s.reasoningTokens))])),
         ("reasoning_share", s.reasoningShare.map { .number(decimal($0, 4)) } ?? .null),
+        ("cached_share", s.cachedShare.map { .number(decimal($0, 4)) } ?? .null),
+        ("reasoning_replayed", .count(s.reasoningReplayed)),
     ]
 }
 
 private func cost(_ total: UsageReport.Total) -> JSON {
-    .fields([("usd", .number(decimal(total.cost.usd, 6))), ("complete", .bool(!total.incomplete))])
+    .fields([("usd", .number(decimal(total.cost.usd, 6))), ("complete", .bool(!total.incomplete)),
+             ("cache_saved_usd", .number(decimal(total.cost.cacheSaved, 6)))])
 }
 
 /// A fixed-point number without trailing zeros: `2.345678`, `0.5`, `12`.
 private func decimal(_ value: Double, _ decimals: Int) -> String {
-    var text = Format.fixed(value, decimals: decimals)
+    var text = Format.fixed(abs(value), decimals: decimals)
     while text.contains("."), text.last == "0" { text.removeLast() }
     if text.last == "." { text.removeLast() }
-    return text
+    return value < 0 && text != "0" ? "-" + text : text
 }
 
 private extension JSON {

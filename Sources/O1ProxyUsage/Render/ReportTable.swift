@@ -16,6 +16,7 @@ struct ReportTable {
         var label: [String]
         var behaviour: [String]
         var tokens: [String]
+        var cache: [String]
     }
 
     /// Column names, and the keys the page marks its cells with.
@@ -25,6 +26,8 @@ struct ReportTable {
     static let tokenColumns = [("prompt", "prompt"), ("cached", "cached"), ("completion", "completion"),
                                ("reasoning", "reasoning"), ("reasoning share", "share"), ("cost", "cost"),
                                ("prices of", "date")]
+    static let cacheColumns = [("cached share", "cshare"), ("cache writes", "cwrites"), ("cache saved", "saved"),
+                               ("reasoning replayed", "replayed")]
 
     let labelHeaders: [String]
     let lines: [Line]
@@ -32,7 +35,7 @@ struct ReportTable {
     init(_ report: UsageReport) {
         let byDay = report.grouping == .day
         labelHeaders = byDay ? ["day", "model"] : ["model"]
-        func line(_ kind: Kind, day: Day?, name: ModelName?, stats: UsageStats, cost: String, date: String) -> Line {
+        func line(_ kind: Kind, day: Day?, name: ModelName?, stats: UsageStats, cost: String, date: String, saved: Double?) -> Line {
             let text: String
             switch kind {
             case .model: text = name.map { Format.printable(Format.label($0)) } ?? ""
@@ -41,19 +44,22 @@ struct ReportTable {
             }
             let label = byDay ? [kind == .total ? "total" : day?.iso ?? "no date", text] : [text]
             return Line(kind: kind, day: day, name: name, label: label,
-                        behaviour: ReportTable.behaviourCells(stats), tokens: ReportTable.tokenCells(stats, cost: cost, date: date))
+                        behaviour: ReportTable.behaviourCells(stats), tokens: ReportTable.tokenCells(stats, cost: cost, date: date),
+                        cache: ReportTable.cacheCells(stats, saved: saved))
         }
         var lines: [Line] = []
         var totals = report.dayTotals.makeIterator()
         for (index, row) in report.rows.enumerated() {
             lines.append(line(.model, day: row.day, name: row.name, stats: row.stats, cost: costText(row),
-                              date: row.price?.origin.date ?? ""))
+                              date: row.price?.origin.date ?? "", saved: row.cost?.cacheSaved))
             let dayEnds = index + 1 == report.rows.count || report.rows[index + 1].day != row.day
             if byDay, dayEnds, let total = totals.next() {
-                lines.append(line(.dayTotal, day: total.day, name: nil, stats: total.stats, cost: totalCostText(total), date: ""))
+                lines.append(line(.dayTotal, day: total.day, name: nil, stats: total.stats, cost: totalCostText(total), date: "",
+                                  saved: total.cost.cacheSaved))
             }
         }
-        lines.append(line(.total, day: nil, name: nil, stats: report.total.stats, cost: totalCostText(report.total), date: ""))
+        lines.append(line(.total, day: nil, name: nil, stats: report.total.stats, cost: totalCostText(report.total), date: "",
+                          saved: report.total.cost.cacheSaved))
         self.lines = lines
     }
 
@@ -67,6 +73,12 @@ struct ReportTable {
     private static func tokenCells(_ s: UsageStats, cost: String, date: String) -> [String] {
         [Format.count(s.promptTokens), Format.count(s.cachedTokens), Format.count(s.completionTokens),
          Format.count(s.reasoningTokens), s.reasoningShare.map(Format.percent) ?? "-", cost, date]
+    }
+
+    /// `saved`: what the cache saved on the exchanges that had a price; nil without one.
+    private static func cacheCells(_ s: UsageStats, saved: Double?) -> [String] {
+        [s.cachedShare.map(Format.percent) ?? "-", Format.count(s.cacheWriteTokens), saved.map(Format.usd) ?? "-",
+         Format.count(s.reasoningReplayed)]
     }
 }
 
@@ -116,6 +128,8 @@ func legend(_ report: UsageReport) -> [String] {
         "gone: the client left before the answer (499). broken: a stream that failed after its 200.",
         "crashed: its instance ended abnormally (systemd's word), whatever the client got.",
         "rejected: upstream calls rejected before a fix was learned. reasoning share: of the completion tokens.",
+        "cached share: of the prompt tokens. cache saved: what cached reads saved against the input price, less what cache "
+            + "writes cost above it. reasoning replayed: items of earlier turns sent back, which keep the prompt the same.",
         "Costs are estimates in USD at the list prices of " + pricesText(report)
             + ", each exchange at its service tier, and prompts over \(Price.longContextAbove / 1000)K tokens at the long-context rate.",
     ]

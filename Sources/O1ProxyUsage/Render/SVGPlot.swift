@@ -76,8 +76,17 @@ enum SVG {
 
     static func rect(x: Double, y: Double, width: Double, height: Double, colour: String, data: [(String, String)],
                      title: String, cssClass: String = "seg") -> String {
-        let attributes = data.map { " data-\($0.0)=\"\(escapeHTML($0.1))\"" }.joined()
-        return "<rect class=\"\(cssClass)\" x=\"\(number(x))\" y=\"\(number(y))\" width=\"\(number(width))\" height=\"\(number(height))\" fill=\"\(colour)\"\(attributes)><title>\(escapeHTML(title))</title></rect>\n"
+        "<rect class=\"\(cssClass)\" x=\"\(number(x))\" y=\"\(number(y))\" width=\"\(number(width))\" height=\"\(number(height))\" fill=\"\(colour)\"\(attributes(data))><title>\(escapeHTML(title))</title></rect>\n"
+    }
+
+    /// A point of a line, drawn above it: `seg` like the bars, so that it carries its figure alike.
+    static func circle(x: Double, y: Double, colour: String, data: [(String, String)], title: String) -> String {
+        "<circle class=\"seg point\" cx=\"\(number(x))\" cy=\"\(number(y))\" r=\"4.5\" fill=\"\(colour)\"\(attributes(data))><title>\(escapeHTML(title))</title></circle>\n"
+    }
+
+    /// What a shape is of (`data-day`, `data-series`): for a reader's tools, and the browser test.
+    private static func attributes(_ data: [(String, String)]) -> String {
+        data.map { " data-\($0.0)=\"\(escapeHTML($0.1))\"" }.joined()
     }
 
     static func text(_ content: String, x: Double, y: Double, anchor: String, cssClass: String? = nil, title: String? = nil) -> String {

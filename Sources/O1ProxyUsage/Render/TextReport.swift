@@ -1,23 +1,28 @@
 import O1ProxyCore
 
-/// The report for a terminal: two tables that fit 110 columns (how each model behaved; what
-/// its tokens cost), the learned fixes that keep costing round trips, and what the columns mean.
+/// The report for a terminal: three tables that fit 110 columns (how each model behaved; what
+/// its tokens cost; what the cache did), the learned fixes that keep costing round trips, and
+/// what the columns mean.
 func renderText(_ report: UsageReport, source: String) -> String {
     var out = headline(report, source: source) + "\n"
     guard report.total.stats.exchanges > 0 else { return out }
     let table = ReportTable(report)
     var behaviour = TextTable(headers: table.labelHeaders + ReportTable.behaviourColumns.map(\.0), leftColumns: table.labelHeaders.count)
     var tokens = TextTable(headers: table.labelHeaders + ReportTable.tokenColumns.map(\.0), leftColumns: table.labelHeaders.count)
+    var cache = TextTable(headers: table.labelHeaders + ReportTable.cacheColumns.map(\.0), leftColumns: table.labelHeaders.count)
     for line in table.lines {
         if line.kind == .total {
             behaviour.rule()
             tokens.rule()
+            cache.rule()
         }
         behaviour.add(line.label + line.behaviour)
         tokens.add(line.label + line.tokens)
+        cache.add(line.label + line.cache)
     }
     out += "\nHow each model behaved\n" + behaviour.text
     out += "\nWhat the tokens cost\n" + tokens.text
+    out += "\nWhat the cache did\n" + cache.text
 
     let crashedRows = report.models.filter { !$0.stats.crashes.isEmpty }
     if !crashedRows.isEmpty {

@@ -33,11 +33,20 @@ struct UsageReport: Sendable {
         var incomplete: Bool
     }
 
-    struct DailyCost: Sendable {
+    /// A model's figures on one day, for the charts over time.
+    struct DayOfModel: Sendable {
+        var name: ModelName
+        /// nil when the model has no price.
+        var usd: Double?
+        var promptTokens: Int
+        var cachedTokens: Int
+    }
+
+    struct Daily: Sendable {
         /// nil: exchanges without a date.
         var day: Day?
-        /// By model, in the order of `models`; only models with a price.
-        var costs: [(model: ModelName, usd: Double)]
+        /// The models used that day, in the order of `models`.
+        var models: [DayOfModel]
     }
 
     /// Exchanges per bucket of total time, per model.
@@ -65,7 +74,7 @@ struct UsageReport: Sendable {
     var unpricedTiers: [(name: ModelName, billing: Billing, exchanges: Int)]
     /// The dates and sources of the prices that produced the costs.
     var priceOrigins: [PriceOrigin]
-    var dailyCosts: [DailyCost]
+    var daily: [Daily]
     var latency: LatencyHistogram
     /// Local time of the first and last dated exchange.
     var period: (first: LocalTime, last: LocalTime)?
@@ -266,10 +275,12 @@ struct UsageReportBuilder {
             dayTotals = days.map { day in total(day: day, keys: groups.keys.filter { $0.day == day }, tally: byDay[day]!) }
         }
 
-        let dailyCosts = days.map { day in
-            UsageReport.DailyCost(day: day, costs: models.compactMap { model in
-                guard let match = model.price, let tally = groups[Key(day: day, name: model.name)] else { return nil }
-                return (model.name, tally.cost(match.price).usd)
+        let daily = days.map { day in
+            UsageReport.Daily(day: day, models: models.compactMap { model in
+                guard let tally = groups[Key(day: day, name: model.name)] else { return nil }
+                let stats = tally.stats
+                return UsageReport.DayOfModel(name: model.name, usd: model.price.map { tally.cost($0.price).usd },
+                                              promptTokens: stats.promptTokens, cachedTokens: stats.cachedTokens)
             })
         }
         let latency = UsageReport.LatencyHistogram(counts: models.map { model in
@@ -299,7 +310,7 @@ struct UsageReportBuilder {
         }
         return UsageReport(
             grouping: grouping, rows: rows, dayTotals: dayTotals, total: total(day: nil, keys: Array(groups.keys), tally: all),
-            models: models, unpricedModels: unpriced, unpricedTiers: unpricedTiers, priceOrigins: origins, dailyCosts: dailyCosts,
+            models: models, unpricedModels: unpriced, unpricedTiers: unpricedTiers, priceOrigins: origins, daily: daily,
             latency: latency, period: period, undated: undated, linesRead: linesRead, unreadableEntries: unreadableEntries,
             unreadableFigures: unreadableFigures)
     }
