@@ -79,6 +79,13 @@ private func relayAtEverySplit(_ input: [UInt8], includeUsage: Bool = true,
         #expect(relayed.relay.usage?.cacheWrite == 2)
     }
 
+    /// A whole chat answer says it beside its usage too.
+    @Test func theServiceTierAndCacheWritesOfAWholeAnswer() throws {
+        let answer = bytes(#"{"object":"chat.completion","choices":[],"service_tier":"flex","usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"prompt_tokens_details":{"cached_tokens":1,"cache_write_tokens":2}}}"#)
+        let usage = try ChatCompletions.completion(from: answer, contentType: nil).usage
+        #expect(usage?.serviceTier == "flex" && usage?.cacheWrite == 2 && usage?.cached == 1)
+    }
+
     @Test func multiLineEventsWithCRLF() {
         let input = bytes("id: 1\r\ndata: [DONE]\r\n\r\n")
         let relayed = relayAtEverySplit(input)

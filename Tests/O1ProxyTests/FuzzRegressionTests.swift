@@ -18,7 +18,7 @@ import Testing
 @testable import O1ProxyUsage
 
 enum FuzzChecks {
-    static let targets = ["request", "transform", "sse", "bridge", "journal", "state"]
+    static let targets = ["request", "transform", "sse", "bridge", "journal", "report", "state"]
 
     /// The invariants `input` breaks when fed to `target`; empty when all hold.
     static func check(target: String, _ input: [UInt8]) -> [String] {
@@ -28,6 +28,7 @@ enum FuzzChecks {
         case "sse": sse(input)
         case "bridge": bridge(input)
         case "journal": journal(input)
+        case "report": report(input)
         case "state": state(input)
         default: ["unknown fuzz target \(target)"]
         }
@@ -160,15 +161,19 @@ enum FuzzChecks {
 
     // MARK: - journal
 
-    /// Input: one line of what `o1-proxy usage` reads, `journalctl -o json` or the proxy's logfmt
-    /// line: text that clients and upstreams put words into (model names, error messages). Reading
-    /// it never crashes and an exchange read from it has a status a client could be sent. For JSON,
-    /// the member walk the reader uses accepts exactly what the parser accepts as an object, and
-    /// gives the same members, whether it builds the values or skips them.
+    /// Input: lines of what `o1-proxy usage` reads, `journalctl -o json` or the proxy's logfmt
+    /// line: text that clients and upstreams put words into (model names, error messages), and
+    /// whatever a damaged or forged journal holds (quotes, newlines and control characters in
+    /// names, huge numbers, missing fields). Each line is read without a crash, and an exchange
+    /// read from it has a status a client could be sent. For JSON, the member walk the reader
+    /// uses accepts exactly what the parser accepts as an object, and gives the same members,
+    /// whether it builds the values or skips them.
     static func journal(_ input: [UInt8]) -> [String] {
         var violations: [String] = []
-        if let exchange = input.withUnsafeBufferPointer(parseLogLine), !(0..<1000).contains(exchange.status) {
-            violations.append("read an exchange with status \(exchange.status)")
+        for line in lines(input) {
+            if case .exchange(let exchange)? = line.withUnsafeBufferPointer(readLogLine), !(0..<1000).contains(exchange.status) {
+                violations.append("read an exchange with status \(exchange.status)")
+            }
         }
         let tree = (try? JSON(parsing: input))?.object
         var built: [(key: String, value: JSON)] = []
@@ -186,6 +191,88 @@ enum FuzzChecks {
         }
         if let tree, JSONObject(built) != tree {
             violations.append("the walk gives other members than the parser")
+        }
+        return violations
+    }
+
+    static func lines(_ input: [UInt8]) -> [[UInt8]] {
+        input.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { Array($0) }
+    }
+
+    // MARK: - report
+
+    /// Input: the same lines, as a journal the report is made of (a separate target: making
+    /// and rendering a report takes a hundred times as long as reading a line). The report
+    /// counts every entry it cannot read; its exchanges and costs add up, and its costs are
+    /// finite; and each of its forms is safe to show: the text has no control character but its
+    /// newlines, the JSON parses and says the same totals, the page has only the renderer's own
+    /// tags.
+    static func report(_ input: [UInt8]) -> [String] {
+        var violations: [String] = []
+        var builder = UsageReportBuilder { _ in 0 }
+        var unreadable = 0
+        for line in lines(input) {
+            if line.withUnsafeBufferPointer(readLogLine) == .unreadable { unreadable += 1 }
+            line.withUnsafeBufferPointer { builder.add(line: $0) }
+        }
+        let byModel = builder.report(grouping: .model, prices: .builtIn)
+        let byDay = builder.report(grouping: .day, prices: .builtIn)
+        for report in [byModel, byDay] {
+            if report.unreadableEntries != unreadable {
+                violations.append("\(unreadable) lines unreadable, the report says \(report.unreadableEntries)")
+            }
+            if report.rows.reduce(0, { $0 + $1.stats.exchanges }) != report.total.stats.exchanges {
+                violations.append("the \(report.grouping) rows' exchanges do not add up to the total")
+            }
+        }
+        // The forms of a report with exchanges (by day: the one with every kind of line); an
+        // empty one is its headline.
+        if byDay.total.stats.exchanges > 0 { violations += forms(byDay) }
+        return violations
+    }
+
+    static func forms(_ report: UsageReport) -> [String] {
+        var violations: [String] = []
+        let costs = report.rows.compactMap(\.cost)
+        let usd = costs.reduce(0) { $0 + $1.usd }
+        for cost in costs + [report.total.cost] where !cost.usd.isFinite || cost.usd < 0 || !cost.cacheSaved.isFinite {
+            violations.append("a cost of \(cost.usd), saving \(cost.cacheSaved)")
+        }
+        if abs(usd - report.total.cost.usd) > 1e-9 * max(1, usd) {
+            violations.append("the rows cost \(usd), the total \(report.total.cost.usd)")
+        }
+        let text = renderText(report, source: "fuzz")
+        if text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n") || (0x7F...0x9F).contains($0.value) }) {
+            violations.append("the text report holds a control character")
+        }
+        let json = try? JSON(parsing: Array(renderJSON(report, source: "fuzz").utf8))
+        if json?["total"]?["exchanges"]?.int != report.total.stats.exchanges {
+            violations.append("the JSON report does not parse, or says other totals")
+        }
+        violations += pageTags(renderHTML(report, source: "fuzz"))
+        return violations
+    }
+
+    /// Every tag of the page is one the renderer writes: a name from a client never opens one.
+    static func pageTags(_ page: String) -> [String] {
+        let tags: Set<String> = ["!doctype", "html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "p", "section",
+                                 "div", "svg", "line", "text", "rect", "circle", "polyline", "ul", "li", "span", "table", "thead",
+                                 "tbody", "tr", "th", "td", "footer", "strong", "code"]
+        var violations: [String] = []
+        let bytes = Array(page.utf8)
+        var i = 0
+        while let open = firstIndex(of: [UInt8(ascii: "<")], in: bytes, from: i) {
+            var end = open + 1
+            if end < bytes.count, bytes[end] == UInt8(ascii: "/") { end += 1 }
+            let start = end
+            while end < bytes.count, bytes[end] == UInt8(ascii: "!") || (bytes[end] | 0x20 >= UInt8(ascii: "a") && bytes[end] | 0x20 <= UInt8(ascii: "z"))
+                || (bytes[end] >= UInt8(ascii: "0") && bytes[end] <= UInt8(ascii: "9")) { end += 1 }
+            let name = String(decoding: bytes[start..<end], as: UTF8.self).lowercased()
+            if !tags.contains(name) { violations.append("the page has a tag <\(name)> the renderer never writes") }
+            i = end
+        }
+        if page.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" }) {
+            violations.append("the page holds a control character")
         }
         return violations
     }

@@ -84,6 +84,11 @@ def test_report_of_the_proxys_own_log(proxy, fake, tmp_path):
         cached = sum(u.get("prompt_tokens_details", {}).get("cached_tokens", 0) for u in seen[model]) \
             if any("cached_tokens" in e for e in lines) else 0
         assert tokens["cached"] == cached
+    # What pricing needs: the tier that served each answer, and the cache writes, where the
+    # upstream says them (the fake's Responses answers do, whole and streamed).
+    for model in ("o1-mini", "o3-mini", "gpt-4o", "o9-future"):
+        assert rows[model]["tokens"]["cache_write"] == logged(model, "cache_write_tokens")
+    assert all(e["service_tier"] == "default" for e in lines if e.get("api") == "responses"), lines
     assert rows["o1-mini"]["exchanges"] == 2
     assert rows["o1-mini"]["cost"]["priced_as"] == "o1-mini"
     fixes = next(e for e in lines if e.get("model") == "o9-future")["learned"].split()
@@ -229,7 +234,7 @@ def check_journal_report(report: dict):
     assert [(row["day"], row["model"]) for row in report["rows"]] == [
         ("2026-11-24", "o1"), ("2026-11-25", "o1-mini"), ("2026-11-25", "o3"), ("2026-11-25", "o1-\ufffdmini")]
     o1 = report["rows"][0]
-    assert o1["tokens"] == {"prompt": 1000, "cached": 400, "completion": 2000, "reasoning": 1800}
+    assert o1["tokens"] == {"prompt": 1000, "cached": 400, "cache_write": 0, "completion": 2000, "reasoning": 1800}
     assert o1["cost"]["usd"] == pytest.approx((600 * 15 + 400 * 7.5 + 2000 * 60) / 1e6)
     assert o1["rejected_round_trips"] == 2
     assert report["rows"][1]["tokens"]["cached"] == 0
@@ -353,6 +358,107 @@ def test_the_real_journalctl_on_a_real_journal_file():
 
 
 # --------------------------------------------------------------------------------------
+# Today's models, priced per exchange (issue 23)
+
+TODAY = [
+    # Over 272K prompt tokens: all of it at the long-context rates.
+    exchange_entry(NOV_24_NOON, MESSAGE="POST /v1/responses gpt-5.4 200 in 9000 ms", O1_MODEL="gpt-5.4", O1_API="responses",
+                   O1_STATUS="200", O1_DURATION_MS="9000", O1_PROMPT_TOKENS="300000", O1_CACHED_TOKENS="100000",
+                   O1_COMPLETION_TOKENS="2000", O1_REASONING_TOKENS="1500", O1_SERVICE_TIER="default"),
+    exchange_entry(NOV_24_NOON + 1, MESSAGE="POST /v1/chat/completions gpt-5.4 200 in 900 ms", O1_MODEL="gpt-5.4",
+                   O1_STATUS="200", O1_DURATION_MS="900", O1_PROMPT_TOKENS="10000", O1_CACHED_TOKENS="0",
+                   O1_COMPLETION_TOKENS="1000", O1_REASONING_TOKENS="500", O1_SERVICE_TIER="default"),
+    # Cache writes, and reasoning replayed into a bridged conversation.
+    exchange_entry(NOV_24_NOON + 2, MESSAGE="POST /v1/chat/completions gpt-5.6-sol 200 in 2000 ms", O1_MODEL="gpt-5.6-sol",
+                   O1_API="responses", O1_STATUS="200", O1_DURATION_MS="2000", O1_PROMPT_TOKENS="50000",
+                   O1_CACHED_TOKENS="20000", O1_CACHE_WRITE_TOKENS="30000", O1_COMPLETION_TOKENS="4000",
+                   O1_REASONING_TOKENS="3000", O1_SERVICE_TIER="default", O1_REASONING_REPLAYED="3"),
+    # Flex.
+    exchange_entry(DAY2, MESSAGE="POST /v1/chat/completions gpt-6-astra 200 in 30000 ms", O1_MODEL="gpt-6-astra",
+                   O1_API="responses", O1_STATUS="200", O1_DURATION_MS="30000", O1_PROMPT_TOKENS="20000",
+                   O1_CACHED_TOKENS="10000", O1_CACHE_WRITE_TOKENS="0", O1_COMPLETION_TOKENS="2000",
+                   O1_REASONING_TOKENS="1800", O1_SERVICE_TIER="flex"),
+    # From a version before the tier was logged.
+    exchange_entry(DAY2 + 1, MESSAGE="POST /v1/chat/completions o3 200 in 700 ms", O1_MODEL="o3", O1_STATUS="200",
+                   O1_DURATION_MS="700", O1_PROMPT_TOKENS="1000", O1_COMPLETION_TOKENS="500", O1_REASONING_TOKENS="400"),
+    # A preset: the client's name, the target billed.
+    exchange_entry(DAY2 + 2, MESSAGE="POST /v1/chat/completions fast (gpt-6-astra) 200 in 800 ms", O1_MODEL="fast",
+                   O1_UPSTREAM_MODEL="gpt-6-astra", O1_STATUS="200", O1_DURATION_MS="800", O1_PROMPT_TOKENS="1000",
+                   O1_COMPLETION_TOKENS="100", O1_REASONING_TOKENS="0", O1_SERVICE_TIER="default"),
+    # An entry of the proxy's that cannot be read.
+    exchange_entry(DAY2 + 3, MESSAGE="POST /v1/chat/completions o3 ?", O1_MODEL="o3", O1_STATUS="2OO"),
+]
+
+# What each row costs and saves, by hand (USD per million tokens from genai-prices 0.2.5):
+#   gpt-5.4      200,000 × $5 + 100,000 × $0.50 + 2,000 × $22.50 (long)  +  10,000 × $2.50 + 1,000 × $15
+#                saved 100,000 × ($5 - $0.50)
+#   gpt-5.6-sol  20,000 × $0.40 + 30,000 × $5 + 4,000 × $20;  saved 20,000 × $3.60 - 30,000 × $1
+#   gpt-6-astra  flex: 10,000 × $5 + 10,000 × $0.50 + 2,000 × $25;  saved 10,000 × $4.50
+#   o3           1,000 × $2 + 500 × $8
+#   fast         as gpt-6-astra: 1,000 × $10 + 100 × $50
+TODAY_COSTS = {
+    ("gpt-5.4", None): (1.0 + 0.05 + 0.045 + 0.025 + 0.015, 0.45),
+    ("gpt-5.6-sol", None): (0.008 + 0.15 + 0.08, 0.072 - 0.03),
+    ("gpt-6-astra", None): (0.05 + 0.005 + 0.05, 0.045),
+    ("o3", None): (0.002 + 0.004, 0),
+    ("fast", "gpt-6-astra"): (0.01 + 0.005, 0),
+}
+
+
+def test_todays_models_are_priced_per_exchange(journalctl):
+    stdout = "".join(as_journalctl_json(e, FIELDS) + "\n" for e in TODAY)
+    report = json.loads(journalctl("--json", stdout=stdout).stdout)
+    rows = {(row["model"], row["upstream_model"]): row for row in report["rows"]}
+    assert set(rows) == set(TODAY_COSTS)
+    for key, (usd, saved) in TODAY_COSTS.items():
+        cost = rows[key]["cost"]
+        assert cost["complete"] is True, key
+        assert cost["usd"] == pytest.approx(usd, abs=1e-6), key
+        assert cost["cache_saved_usd"] == pytest.approx(saved, abs=1e-6), key
+        assert cost["price_date"] == "2026-12-05" and cost["prices_file"] is None
+    assert rows[("fast", "gpt-6-astra")]["cost"]["priced_as"] == "gpt-6-astra"
+    assert report["total"]["cost"] == {"usd": pytest.approx(sum(c for c, _ in TODAY_COSTS.values()), abs=1e-6),
+                                       "complete": True, "cache_saved_usd": pytest.approx(0.537, abs=1e-6)}
+    assert report["unpriced_models"] == [] and report["unpriced_tiers"] == []
+    assert rows[("gpt-5.6-sol", None)]["tokens"]["cache_write"] == 30000
+    assert rows[("gpt-5.6-sol", None)]["cached_share"] == 0.4
+    assert rows[("gpt-5.6-sol", None)]["reasoning_replayed"] == 3
+    assert report["unreadable_entries"] == 1
+
+    text = journalctl(stdout=stdout).stdout.decode()
+    assert "no price" not in text and "≥" not in text, text
+    assert "fast → gpt-6-astra" in text and "$1.50" in text
+    assert "1 entry unreadable (not counted)" in text
+    cache = text[text.index("What the cache did"):]
+    assert re.search(r"gpt-5\.6-sol\s+40 %\s+30,000\s+\$0\.0420\s+3\n", cache), cache
+
+    by_day = json.loads(journalctl("--json", "--by", "day", stdout=stdout).stdout)
+    assert [(d["day"], d["cost"]["usd"]) for d in by_day["day_totals"]] == [
+        ("2026-11-24", pytest.approx(1.373, abs=1e-6)), ("2026-11-25", pytest.approx(0.126, abs=1e-6))]
+
+
+def test_an_operators_prices_override_the_rules(tmp_path):
+    """O1_PROXY_PRICES prices every rule: here flex at another rate, and a tier it leaves out
+    has no price (the total says so)."""
+    log = tmp_path / "x.log"
+    log.write_text(
+        "o1-proxy: POST /v1/chat/completions gpt-6-astra 200 in 10 ms time=2026-11-24T12:00:00Z model=gpt-6-astra "
+        "status=200 prompt_tokens=100000 completion_tokens=0 service_tier=flex\n"
+        "o1-proxy: POST /v1/chat/completions gpt-6-astra 200 in 10 ms time=2026-11-24T12:00:01Z model=gpt-6-astra "
+        "status=200 prompt_tokens=100000 completion_tokens=0 service_tier=priority\n")
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"date": "2026-12-01", "prices": {"gpt-6-astra": {
+        "input": 10, "output": 50, "flex": {"input": 4, "output": 20}}}}))
+    report = usage_json("--file", str(log), env={"O1_PROXY_PRICES": str(prices)})
+    # 100,000 flex tokens at $4
+    assert report["rows"][0]["cost"]["usd"] == 0.4 and report["rows"][0]["cost"]["complete"] is False
+    assert report["unpriced_tiers"] == [{"model": "gpt-6-astra", "upstream_model": None, "service_tier": "priority",
+                                         "long_prompt": False, "exchanges": 1}]
+    text = usage("--file", str(log), env={"O1_PROXY_PRICES": str(prices)}).stdout.decode()
+    assert "No price for gpt-6-astra at service tier priority (1 exchange)" in text and "≥ $0.4000" in text
+
+
+# --------------------------------------------------------------------------------------
 # Prices and arguments
 
 def test_an_operators_prices_extend_the_list_and_date_the_cost(tmp_path):
@@ -367,12 +473,13 @@ def test_an_operators_prices_extend_the_list_and_date_the_cost(tmp_path):
                                   "aliases": {"prod-*": "o1"}}))
     report = usage_json("--file", str(log), env={"O1_PROXY_PRICES": str(prices)})
     rows = rows_by_model(report)
-    assert rows["prod-o1"]["cost"] == {"usd": 75, "priced_as": "o1", "price_date": "2026-08-21", "prices_file": None}
-    assert rows["my-model"]["cost"] == {"usd": 2, "priced_as": "my-model", "price_date": "2026-12-01",
-                                        "prices_file": str(prices)}
-    assert report["prices"] == [{"date": "2026-08-21", "file": None}, {"date": "2026-12-01", "file": str(prices)}]
-    text = usage("--file", str(log), env={"O1_PROXY_PRICES": str(prices)}).stdout.decode()
-    assert f"list prices of 2026-08-21 (built in) and 2026-12-01 (O1_PROXY_PRICES={prices})" in text
+    assert rows["prod-o1"]["cost"] == {"usd": 75, "complete": True, "cache_saved_usd": 0, "priced_as": "o1",
+                                       "price_date": "2026-12-05", "prices_file": None}
+    assert rows["my-model"]["cost"] == {"usd": 2, "complete": True, "cache_saved_usd": 0, "priced_as": "my-model",
+                                        "price_date": "2026-12-01", "prices_file": str(prices)}
+    assert report["prices"] == [{"date": "2026-12-05", "file": None}, {"date": "2026-12-01", "file": str(prices)}]
+    text = " ".join(usage("--file", str(log), env={"O1_PROXY_PRICES": str(prices)}).stdout.decode().split())
+    assert f"list prices of 2026-12-05 (built in) and 2026-12-01 (O1_PROXY_PRICES={prices})" in text
 
 
 @pytest.mark.parametrize("content,problem", [
@@ -412,8 +519,9 @@ def test_help_and_an_unreadable_file():
 # The page, in a real browser
 
 def fixture_log() -> str:
-    """Four days of five models (one without a price), every outcome, learned fixes, and two
-    lines from a version that wrote no time=."""
+    """Four days of five models (one without a price), every outcome, learned fixes, cached
+    reads (a share of its own per model), cache writes, the priority tier, and two lines from a
+    version that wrote no time=."""
     models = [("o1-mini", 1200, 4000, 3400), ("o1", 3000, 9000, 8000), ("gpt-4o", 800, 600, 0),
               ("o3-mini", 500, 2500, 2000), ("o9-future", 300, 700, 500)]
     lines = []
@@ -433,8 +541,10 @@ def fixture_log() -> str:
         pairs = [("time", f"2026-11-{day}T{i % 24:02d}:{i % 60:02d}:00.000Z"), ("model", model), ("status", str(status)),
                  ("duration_ms", str(duration)), ("upstream_ms", str(duration - 7))]
         if status == 200:
-            pairs += [("prompt_tokens", str(prompt + i)), ("cached_tokens", str((prompt // 4) if i % 3 == 0 else 0)),
-                      ("completion_tokens", str(completion + 10 * i)), ("reasoning_tokens", str(reasoning + 5 * i if reasoning else 0))]
+            pairs += [("prompt_tokens", str(prompt + i)), ("cached_tokens", str(prompt * (1 + i % 5) // 10 if i % 3 == 0 else 0)),
+                      ("cache_write_tokens", str(prompt // 10 if i % 3 == 1 else 0)),
+                      ("completion_tokens", str(completion + 10 * i)), ("reasoning_tokens", str(reasoning + 5 * i if reasoning else 0)),
+                      ("service_tier", "priority" if model == "gpt-4o" and i % 2 == 0 else "default")]
         if model == "o9-future":
             pairs.append(("learned", "drop:temperature role:system->user"))
         if error:
@@ -454,9 +564,11 @@ def count(text: str) -> int:
 
 def usd(text: str) -> tuple[float, float]:
     """A shown amount and half its last digit: how far from the exact figure it may be."""
-    digits = text.removeprefix("≥ ").removeprefix("$").replace(",", "")
+    text = text.removeprefix("≥ ")
+    sign = -1 if text.startswith("-") else 1
+    digits = text.removeprefix("-").removeprefix("$").replace(",", "")
     decimals = len(digits.split(".")[1]) if "." in digits else 0
-    return float(digits), 0.5 * 10 ** -decimals + 1e-9
+    return sign * float(digits), 0.5 * 10 ** -decimals + 1e-9
 
 
 def milliseconds(text: str) -> tuple[float, float]:
@@ -467,11 +579,13 @@ def milliseconds(text: str) -> tuple[float, float]:
 
 
 PAGE_FACTS = """(() => {
-  const rects = id => [...document.querySelectorAll(`#${id} rect.seg`)].map(r => {
+  const rects = id => [...document.querySelectorAll(`#${id} .seg`)].map(r => {
     const b = r.getBoundingClientRect();
     return {title: r.querySelector('title').textContent, day: r.dataset.day, series: r.dataset.series,
             bucket: r.dataset.bucket, cls: r.getAttribute('class'), width: b.width, height: b.height,
             onTop: document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2) === r,
+            // Points of nearly the same figure overlap: one of them is on top.
+            underPoint: document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2)?.classList.contains('point') ?? false,
             fill: getComputedStyle(r).fill};
   });
   const table = id => [...document.querySelectorAll(`#${id} tbody tr`)].map(tr => {
@@ -479,14 +593,15 @@ PAGE_FACTS = """(() => {
     for (const td of tr.querySelectorAll('td')) row[td.className] = td.textContent;
     return row;
   });
-  const legend = [...document.querySelectorAll('#section-cost .legend li, #section-latency .legend li')].map(li =>
+  const legend = [...document.querySelectorAll('#section-cost .legend li, #section-cached-share .legend li, #section-latency .legend li')].map(li =>
     [li.textContent, getComputedStyle(li.querySelector('.swatch')).backgroundColor]);
   const tiles = Object.fromEntries([...document.querySelectorAll('.tile')].map(t =>
     [t.id, t.querySelector('.value').textContent]));
   const svgs = [...document.querySelectorAll('svg')].map(s => [s.id, s.getBoundingClientRect().width,
                                                               s.getBoundingClientRect().height]);
-  return {cost: rects('chart-cost'), reasoning: rects('chart-reasoning'), latency: rects('chart-latency'),
-          behaviour: table('table-behaviour'), tokens: table('table-tokens'), legend, tiles, svgs,
+  return {cost: rects('chart-cost'), reasoning: rects('chart-reasoning'), cache: rects('chart-cache'),
+          latency: rects('chart-latency'), behaviour: table('table-behaviour'), tokens: table('table-tokens'),
+          cacheTable: table('table-cache'), legend, tiles, svgs,
           scripts: document.scripts.length, headline: document.getElementById('headline').textContent};
 })()"""
 
@@ -513,14 +628,15 @@ def test_the_page_in_a_browser_draws_the_charts_and_shows_the_json_figures(tmp_p
     assert screenshot.stat().st_size > 50_000
 
     # Every chart is laid out, every bar is drawn, visible and on top where it is.
-    assert [s[0] for s in facts["svgs"]] == ["chart-cost", "chart-reasoning", "chart-latency"]
+    assert [s[0] for s in facts["svgs"]] == ["chart-cost", "chart-reasoning", "chart-cache", "chart-latency"]
     assert all(w > 900 and h > 100 for _, w, h in facts["svgs"]), facts["svgs"]
-    for chart in ("cost", "reasoning", "latency"):
+    for chart in ("cost", "reasoning", "cache", "latency"):
         assert facts[chart], chart
         for rect in facts[chart]:
-            assert rect["width"] > 0 and rect["height"] > 0 and rect["onTop"], (chart, rect)
+            assert rect["width"] > 0 and rect["height"] > 0, (chart, rect)
+            assert rect["onTop"] or (chart == "cache" and rect["underPoint"]), (chart, rect)
     legend = dict(facts["legend"])
-    for rect in facts["cost"] + facts["latency"]:
+    for rect in facts["cost"] + facts["cache"] + facts["latency"]:
         assert rect["fill"] == legend[rect["series"]], rect
 
     # Cost per day: one segment per priced model and day, each the --by day figure.
@@ -534,6 +650,21 @@ def test_the_page_in_a_browser_draws_the_charts_and_shows_the_json_figures(tmp_p
     assert set(shown) == set(expected)
     for key, (value, slack) in shown.items():
         assert abs(value - expected[key]) <= slack, key
+
+    # Cached share per day: a point per model and day with prompt tokens, each the --by day figure.
+    expected = {(row["day"], row["model"]): row for row in by_day["rows"] if row["tokens"]["prompt"] > 0}
+    shown = set()
+    for point in facts["cache"]:
+        figures = re.fullmatch(r"(.+), (.+): (<1|\d+) % of ([\d,]+) prompt tokens cached", point["title"])
+        assert figures and (figures[1], figures[2]) == (point["day"], point["series"]), point
+        key = (None if figures[1] == "no date" else figures[1], figures[2])
+        row = expected[key]
+        assert count(figures[4]) == row["tokens"]["prompt"], point
+        share = 0.5 if figures[3] == "<1" else int(figures[3])
+        assert abs(share - row["cached_share"] * 100) <= 0.51, point
+        shown.add(key)
+    assert shown == set(expected)
+    assert len({p["title"].split(": ")[1] for p in facts["cache"]}) > 5  # the models' shares differ
 
     # Reasoning vs visible: the token counts of --json.
     rows = rows_by_model(by_model)
@@ -576,9 +707,21 @@ def test_the_page_in_a_browser_draws_the_charts_and_shows_the_json_figures(tmp_p
             value, slack = usd(row["cost"])
             assert abs(value - figures["cost"]["usd"]) <= slack and row["date"] == figures["cost"]["price_date"]
     assert {row["model"] for row in facts["tokens"] if row["kind"] == "model"} == {m or "" for m in rows}
+    for row in facts["cacheTable"]:
+        figures = rows[row["model"] or None] if row["kind"] == "model" else by_model["total"]
+        assert count(row["cwrites"]) == figures["tokens"]["cache_write"]
+        assert count(row["replayed"]) == figures["reasoning_replayed"]
+        if figures["cached_share"] is not None:
+            assert abs(int(row["cshare"].removesuffix(" %")) - figures["cached_share"] * 100) <= 0.51, row
+        if figures["cost"] is None:
+            assert row["saved"] == "-"
+        else:
+            value, slack = usd(row["saved"])
+            assert abs(value - figures["cost"]["cache_saved_usd"]) <= slack, row
 
     # The tiles sum it up.
     assert count(facts["tiles"]["tile-exchanges"]) == by_model["total"]["exchanges"] == 62
+    assert int(facts["tiles"]["tile-cache"].removesuffix(" %")) == round(by_model["total"]["cached_share"] * 100)
     assert abs(usd(facts["tiles"]["tile-cost"])[0] - by_model["total"]["cost"]["usd"]) <= usd(facts["tiles"]["tile-cost"])[1]
     assert count(facts["tiles"]["tile-rejected"]) == by_model["total"]["rejected_round_trips"] == 24
     assert "2 without a date" in facts["headline"]

@@ -147,7 +147,7 @@ h2{font-size:16px;margin:0 0 6px}
 .sub,.note,footer{color:var(--muted)}
 .sub{margin:0 0 20px}
 .note{margin:0 0 10px;font-size:13px}
-.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(190px,1fr));gap:12px;margin-bottom:18px}
+.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:12px;margin-bottom:18px}
 .tile,.card{background:var(--card);border:1px solid var(--line);border-radius:10px}
 .tile{padding:12px 14px}
 .tile .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.05em}
