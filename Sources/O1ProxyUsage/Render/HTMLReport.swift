@@ -37,8 +37,12 @@ func renderHTML(_ report: UsageReport, source: String) -> String {
                     note: "Total time per exchange, client to client, including reasoning and rejected round trips.",
                     body: latencyChart(report, series: series))
     page += tables(report)
-    page += crashed(report)
-    page += learned(report)
+    page += countedList(id: "crashed", title: "Ended abnormally", note: Format.crashNote, report) {
+        $0.crashes.map { ($0.reason, $0.count) }
+    }
+    page += countedList(id: "learned", title: "Rejected round trips", note: Format.learnedNote, report) {
+        $0.learned.map { ($0.fix, $0.count) }
+    }
     page += "<footer>\n" + legend(report).map { "<p>\(escapeHTML($0))</p>\n" }.joined() + "</footer>\n"
     return page + "</main>\n</body>\n</html>\n"
 }
@@ -93,28 +97,17 @@ private func tables(_ report: UsageReport) -> String {
         + html(id: "cache", title: "What the cache did", columns: ReportTable.cacheColumns, cells: \.cache)
 }
 
-private func crashed(_ report: UsageReport) -> String {
-    let rows = report.models.filter { !$0.stats.crashes.isEmpty }
+/// A list under the tables, per model: what happened to its exchanges and how often.
+private func countedList(id: String, title: String, note: String, _ report: UsageReport,
+                         _ items: (UsageStats) -> [(what: String, count: Int)]) -> String {
+    let rows = report.models.filter { !items($0.stats).isEmpty }
     guard !rows.isEmpty else { return "" }
-    var out = "<section class=\"card\" id=\"section-crashed\">\n<h2>Ended abnormally</h2>\n"
-    out += "<p class=\"note\">\(escapeHTML(Format.crashNote))</p>\n<ul class=\"fixes\">\n"
+    var out = "<section class=\"card\" id=\"section-\(id)\">\n<h2>\(escapeHTML(title))</h2>\n"
+    out += "<p class=\"note\">\(escapeHTML(note))</p>\n<ul class=\"fixes\">\n"
     for row in rows {
-        let crashes = row.stats.crashes.map { "<code>\(escapeHTML($0.reason))</code> × \(Format.count($0.count))" }
+        let counted = items(row.stats).map { "<code>\(escapeHTML($0.what))</code> × \(Format.count($0.count))" }
         out += "<li data-model=\"\(escapeHTML(row.model ?? ""))\"><strong>\(escapeHTML(Format.label(row.name)))</strong>: "
-            + crashes.joined(separator: ", ") + "</li>\n"
-    }
-    return out + "</ul>\n</section>\n"
-}
-
-private func learned(_ report: UsageReport) -> String {
-    let learnedRows = report.models.filter { !$0.stats.learned.isEmpty }
-    guard !learnedRows.isEmpty else { return "" }
-    var out = "<section class=\"card\" id=\"section-learned\">\n<h2>Rejected round trips</h2>\n"
-    out += "<p class=\"note\">\(escapeHTML(Format.learnedNote))</p>\n<ul class=\"fixes\">\n"
-    for row in learnedRows {
-        let fixes = row.stats.learned.map { "<code>\(escapeHTML($0.fix))</code> × \(Format.count($0.count))" }
-        out += "<li data-model=\"\(escapeHTML(row.model ?? ""))\"><strong>\(escapeHTML(Format.label(row.name)))</strong>: "
-            + fixes.joined(separator: ", ") + "</li>\n"
+            + counted.joined(separator: ", ") + "</li>\n"
     }
     return out + "</ul>\n</section>\n"
 }

@@ -24,23 +24,21 @@ func renderText(_ report: UsageReport, source: String) -> String {
     out += "\nWhat the tokens cost\n" + tokens.text
     out += "\nWhat the cache did\n" + cache.text
 
-    let crashedRows = report.models.filter { !$0.stats.crashes.isEmpty }
-    if !crashedRows.isEmpty {
-        out += "\n" + wrapped("Ended abnormally. " + Format.crashNote, width: 100) + "\n"
-        for row in crashedRows {
-            let crashes = row.stats.crashes.map { "\(Format.count($0.count)) × \(Format.printable($0.reason))" }
-            out += "  \(Format.printable(Format.label(row.name))): " + crashes.joined(separator: ", ") + "\n"
-        }
-    }
-    let learnedRows = report.models.filter { !$0.stats.learned.isEmpty }
-    if !learnedRows.isEmpty {
-        out += "\n" + wrapped("Rejected round trips. " + Format.learnedNote, width: 100) + "\n"
-        for row in learnedRows {
-            let fixes = row.stats.learned.map { "\(Format.count($0.count)) × \(Format.printable($0.fix))" }
-            out += "  \(Format.printable(Format.label(row.name))): " + fixes.joined(separator: ", ") + "\n"
-        }
-    }
+    out += countedList("Ended abnormally. " + Format.crashNote, report) { $0.crashes.map { ($0.reason, $0.count) } }
+    out += countedList("Rejected round trips. " + Format.learnedNote, report) { $0.learned.map { ($0.fix, $0.count) } }
     out += "\n" + legend(report).map { wrapped($0, width: 104) }.joined(separator: "\n") + "\n"
+    return out
+}
+
+/// A list under the tables, per model: what happened to its exchanges and how often.
+private func countedList(_ note: String, _ report: UsageReport, _ items: (UsageStats) -> [(what: String, count: Int)]) -> String {
+    let rows = report.models.filter { !items($0.stats).isEmpty }
+    guard !rows.isEmpty else { return "" }
+    var out = "\n" + wrapped(note, width: 100) + "\n"
+    for row in rows {
+        let counted = items(row.stats).map { "\(Format.count($0.count)) × \(Format.printable($0.what))" }
+        out += "  \(Format.printable(Format.label(row.name))): " + counted.joined(separator: ", ") + "\n"
+    }
     return out
 }
 
