@@ -125,8 +125,10 @@ struct KeptReasoningFile: Equatable, Sendable {
     // MARK: lines
 
     private static func turn(_ line: ArraySlice<UInt8>) -> Turn? {
+        // Whole seconds, as `line` writes them: a fraction someone else wrote would not be
+        // written back the same.
         guard let object = (try? JSON(parsing: line))?.object, let key = object["key"]?.string, isKey(key),
-              case .number(let text)? = object["expires"], let expires = Double(text), expires >= 0, expires < 1e12,
+              case .number(let text)? = object["expires"], let expires = Double(text)?.rounded(.down), expires >= 0, expires < 1e12,
               let list = object["items"]?.array else { return nil }
         var items: [KeptReasoning] = []
         for entry in list {
