@@ -30,7 +30,7 @@ func renderHTML(_ report: UsageReport, source: String) -> String {
                     note: "Reasoning tokens are billed as output but never shown: the share the answer does not explain.",
                     body: reasoningChart(report))
     page += section(id: "cached-share", title: "Prompt tokens read from the cache, per day",
-                    note: "Cached reads bill at a tenth of the input price or less; reasoning kept across tool turns and a "
+                    note: "Cached reads bill at a fraction of the input price (a tenth or less from gpt-5 on); reasoning kept across tool turns and a "
                         + "stable prompt_cache_key keep a conversation's prompt the same, and so cached.",
                     body: cacheChart(report, series: series))
     page += section(id: "latency", title: "How long an exchange took",
