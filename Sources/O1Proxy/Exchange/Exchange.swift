@@ -120,15 +120,20 @@ final class Exchange {
     /// in the API it spoke.
     private func complete(_ request: HTTPRequest, as endpoint: Endpoint, _ config: Config) throws {
         reply = Reply(client: endpoint)
-        let chat = try endpoint == .chat ? ClientRequest(chat: request.body) : ClientRequest(responses: request.body)
-        record.model = chat.model
+        let asSent = try endpoint == .chat ? ClientRequest(chat: request.body) : ClientRequest(responses: request.body)
+        record.model = asSent.model
+        // A preset's name goes to its model, as if the client had sent the preset's fields too;
+        // from here on the request is for that model, under its rules and what it taught.
+        let preset = config.rules.preset(for: asSent.model)
+        let chat = preset.map(asSent.applying) ?? asSent
+        record.upstreamModel = preset?.model
         let rule = config.rules.rule(for: chat.model)
         if let longer = rule?.deadline, longer > allowed {
             allowed = longer
             deadline = start + longer
         }
         let memory = LearnedFixesFile(directory: config.stateDirectory, lifetime: config.learnedLifetime.inSeconds)
-        var plan = Plan(request: chat, rule: rule, remembered: memory.fixes(for: chat.model), summary: config.summary)
+        var plan = Plan(request: chat, rule: rule, remembered: memory.fixes(for: chat.model), summary: config.summary, preset: preset)
         record.remembered = plan.remembered
         record.warning = memory.warning ?? record.warning
         let conversation = ConversationMemory(config: config, clientHeaders: request.headers, model: chat.model)
@@ -143,7 +148,7 @@ final class Exchange {
             let body = plan.body
             record.api = plan.route.upstream
             // A body no fix touched goes on as the client's own bytes, not re-encoded.
-            let bytes = body == chat.body ? request.body : JSON.object(body).encoded()
+            let bytes = body == asSent.body ? request.body : JSON.object(body).encoded()
             if config.logBodies { record.requestBody = bytes }
             let delivery: Attempt.Delivery = plan.streamsUpstream ? .stream(plan.route.translator(for: chat)) : .collect
             streamMode = plan.streamsUpstream ? .native : .faked
@@ -220,12 +225,25 @@ final class Exchange {
         }
     }
 
-    /// Everything under /v1 that is not a chat completion goes upstream as it is (a client's own
-    /// `/v1/responses` included, stream and all), so the proxy is a complete `apiBase`
-    /// (Continue lists models through it).
+    /// Everything else under /v1 goes upstream as it is (retrieving a stored response included),
+    /// so the proxy is a complete `apiBase`; the model list gets the operator's presets added, so
+    /// that Continue's model picker shows them beside the upstream's models.
     private func relay(_ request: HTTPRequest, _ pathAndQuery: String, _ config: Config) throws {
-        _ = try call(config, method: request.method, pathAndQuery: pathAndQuery, headers: request.headers, body: request.body,
-                     delivery: .raw, keepAlive: false)
+        let presets = config.rules.presets.flatMap(\.listedNames)
+        guard request.method == "GET", !presets.isEmpty, pathAndQuery == "/models" || pathAndQuery.hasPrefix("/models/") else {
+            _ = try call(config, method: request.method, pathAndQuery: pathAndQuery, headers: request.headers, body: request.body,
+                         delivery: .raw, keepAlive: false)
+            return
+        }
+        let name = String(pathAndQuery.dropFirst("/models/".count))
+        if pathAndQuery != "/models", presets.contains(name) {
+            return try send(reply.full(status: 200, body: JSON.object(ModelList.entry(name)).encoded()))
+        }
+        guard case .answered(let answer) = try call(config, method: "GET", pathAndQuery: pathAndQuery, headers: request.headers,
+                                                    body: [], delivery: .collect, keepAlive: false) else { return }
+        let body = pathAndQuery == "/models" && answer.status == 200 ? ModelList.adding(presets, to: answer.body) : nil
+        try send(reply.full(status: answer.status, headers: answer.headers, contentType: answer.contentType ?? "application/json",
+                            body: body ?? answer.body))
     }
 
     // MARK: the upstream call
