@@ -152,12 +152,16 @@ final class Exchange {
             if config.logBodies { record.requestBody = bytes }
             let delivery: Attempt.Delivery = plan.streamsUpstream ? .stream(plan.route.translator(for: chat)) : .collect
             streamMode = plan.streamsUpstream ? .native : .faked
+            // A stream's reasoning is kept before its last bytes go out, as a whole answer's is
+            // before it is sent: an agent that calls again the moment it has the answer finds it.
+            let keepTurn = { [plan] (outcome: Attempt.Outcome) in
+                if case .relayed(_, _, let turn) = outcome { self.keep(turn, plan, conversation) }
+            }
             switch try call(config, method: "POST", pathAndQuery: plan.route.upstream.path, headers: request.headers, body: bytes,
-                            delivery: delivery, keepAlive: chat.stream) {
-            case .relayed(let ending, let usage, let turn):
+                            delivery: delivery, keepAlive: chat.stream, beforeTheEnd: keepTurn) {
+            case .relayed(let ending, let usage, _):
                 record.usage = usage
                 if case .failed(let why)? = ending { record.error = "the upstream stream failed: \(why)" }
-                keep(turn, plan, conversation)
                 return
             case .answered(let answer):
                 if record.reasoningRefused == nil,
@@ -177,32 +181,28 @@ final class Exchange {
                     continue
                 }
                 if config.logBodies { record.responseBody = answer.body }
-                keep(try respond(with: answer, plan), plan, conversation)
+                try respond(with: answer, plan, conversation)
                 return
             }
         }
     }
 
-    /// Sends the answer (or the upstream's rejection) in the client's API; what of it to keep for
-    /// the next turn.
-    private func respond(with answer: UpstreamAnswer, _ plan: Plan) throws -> KeptTurn? {
-        guard answer.status == 200 else {
-            try passUpstreamError(answer)
-            return nil
-        }
+    /// Sends the answer (or the upstream's rejection) in the client's API, once its reasoning is
+    /// kept for the next turn.
+    private func respond(with answer: UpstreamAnswer, _ plan: Plan, _ conversation: ConversationMemory) throws {
+        guard answer.status == 200 else { return try passUpstreamError(answer) }
         let completion = try plan.route.completion(from: answer.body, contentType: answer.contentType)
         record.usage = completion.usage
+        keep(completion.turn, plan, conversation)
         if plan.request.stream {
             try send(reply.openEventStream(headers: answer.headers))
             try send(reply.chunk(plan.route.fakeStream(completion, for: plan.request)) + reply.end())
         } else {
             try send(reply.full(status: 200, headers: answer.headers, body: completion.bytes))
         }
-        return completion.turn
     }
 
-    /// Keeps an answered turn's reasoning for the conversation's next turn, once the client has
-    /// its answer.
+    /// Keeps an answered turn's reasoning for the conversation's next turn.
     private func keep(_ turn: KeptTurn?, _ plan: Plan, _ conversation: ConversationMemory) {
         guard let kept = conversation.keep(turn, of: plan) else { return }
         record.reasoningKept = kept
@@ -249,9 +249,11 @@ final class Exchange {
     // MARK: the upstream call
 
     /// Runs one upstream call to its end through an `Attempt`, while watching the client, the
-    /// clock and SIGTERM, and writes what the attempt says to write.
+    /// clock and SIGTERM, and writes what the attempt says to write; `beforeTheEnd` sees the
+    /// outcome before its last bytes go out.
     private func call(_ config: Config, method: String, pathAndQuery: String, headers: HTTPFields, body: [UInt8],
-                      delivery: Attempt.Delivery, keepAlive: Bool) throws -> Attempt.Outcome {
+                      delivery: Attempt.Delivery, keepAlive: Bool,
+                      beforeTheEnd: (Attempt.Outcome) -> Void = { _ in }) throws -> Attempt.Outcome {
         try requireKey(headers, config)
         // One mailbox for all the exchange's calls, made with the first: until money is spent
         // upstream, SIGTERM's default (the process ends at once) loses nothing; from then on it
@@ -287,6 +289,7 @@ final class Exchange {
                 }
                 for event in events {
                     let step = try attempt.handle(event, at: .now, reply: &reply)
+                    if let outcome = step.outcome { beforeTheEnd(outcome) }
                     try send(step.write)
                     if let outcome = step.outcome { return outcome }
                 }

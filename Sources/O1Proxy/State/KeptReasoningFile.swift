@@ -15,7 +15,7 @@ import Glibc
 struct KeptReasoningFile: Equatable, Sendable {
     struct Turn: Equatable, Sendable {
         var key: String
-        /// Seconds since the epoch.
+        /// Seconds since the epoch, whole: as the file has them.
         var expires: Double
         var items: [KeptReasoning]
     }
@@ -126,7 +126,7 @@ struct KeptReasoningFile: Equatable, Sendable {
 
     private static func turn(_ line: ArraySlice<UInt8>) -> Turn? {
         guard let object = (try? JSON(parsing: line))?.object, let key = object["key"]?.string, isKey(key),
-              case .number(let text)? = object["expires"], let expires = Double(text), expires >= 0, expires < 1e12,
+              case .number(let text)? = object["expires"], let expires = Int(text), expires >= 0, expires < 1_000_000_000_000,
               let list = object["items"]?.array else { return nil }
         var items: [KeptReasoning] = []
         for entry in list {
@@ -134,7 +134,7 @@ struct KeptReasoningFile: Equatable, Sendable {
                   (try? JSON(parsing: Array(text.utf8)))?["type"] == "reasoning" else { return nil }
             items.append(KeptReasoning(item: Array(text.utf8), before: before))
         }
-        return items.isEmpty ? nil : Turn(key: key, expires: expires, items: items)
+        return items.isEmpty ? nil : Turn(key: key, expires: Double(expires), items: items)
     }
 
     /// 64 lowercase hex digits: a SHA-256, nothing else.
