@@ -44,7 +44,7 @@ def test_gpt_6_astra_minimal_reaches_the_upstream_as_low_and_max_as_the_response
     assert ask(stateful, model="gpt-6-astra", reasoning_effort="minimal").choices[0].message.content == "echo: hello"
     [up] = chat_calls(fake)
     assert up["body"]["reasoning_effort"] == "low" and up["response"]["status"] == 200
-    assert "learned" not in stateful.entry(mark)
+    assert "learned" not in stateful.entries(mark, 1)[0]
     fake.reset()
     assert ask(stateful, model="gpt-6-astra", reasoning_effort="max").choices[0].message.content == "echo: hello"
     assert chat_calls(fake) == []
@@ -83,32 +83,30 @@ def test_a_later_family_is_learned_value_by_value(stateful, fake):
     """gpt-7-test behaves like gpt-6 and no rule knows it: each refusal is learned once, an
     effort goes to the nearest the model takes, and the next request needs no rejected call."""
     body = dict(model="gpt-7-test", max_tokens=500, stop=["x"], temperature=0.5, reasoning_effort="minimal")
+    # One mark for all: an exchange's entry may land after the next exchange began.
     mark = stateful.mark()
     assert ask(stateful, **body).choices[0].message.content == "echo: hello"
-    learned = stateful.entry(mark)["learned"].split()
+    learned = stateful.entries(mark, 1)[-1]["learned"].split()
     assert learned == ["rename:max_tokens->max_completion_tokens", "drop:stop", "drop:temperature",
                        "value:reasoning_effort=minimal->low"]
     assert chat_calls(fake)[-1]["body"]["reasoning_effort"] == "low"
     fake.reset()
-    mark = stateful.mark()
     ask(stateful, **body)
     assert len(chat_calls(fake)) == 1
-    assert stateful.entry(mark)["remembered"].split() == learned
+    assert stateful.entries(mark, 2)[-1]["remembered"].split() == learned
     # max: the Responses API, learned for that value only
     fake.reset()
-    mark = stateful.mark()
     ask(stateful, model="gpt-7-test", reasoning_effort="max")
-    assert stateful.entry(mark)["learned"] == "api:responses:reasoning_effort=max"
+    assert stateful.entries(mark, 3)[-1]["learned"] == "api:responses:reasoning_effort=max"
     assert responses_calls(fake)[-1]["body"]["reasoning"] == {"effort": "max"}
     fake.reset()
     ask(stateful, model="gpt-7-test", reasoning_effort="high")
     assert len(chat_calls(fake)) == 1 and responses_calls(fake) == []
     # tools at every effort: its tool turns, learned
     fake.reset()
-    mark = stateful.mark()
     assert ask(stateful, model="gpt-7-test", tools=TOOLS,
                messages=[{"role": "user", "content": "please call a tool"}]).choices[0].finish_reason == "tool_calls"
-    assert stateful.entry(mark)["learned"] == "tools:responses"
+    assert stateful.entries(mark, 5)[-1]["learned"] == "tools:responses"
 
 
 def test_a_value_the_proxy_cannot_place_is_the_upstreams_error(stateful, fake):
