@@ -12,7 +12,9 @@ import Glibc
 /// upstream sent, inside a string, so that it goes back byte for byte. Read back, only a single
 /// JSON object of type `reasoning` is an item: a file someone else wrote can at most make a
 /// replay fail (and be dropped), never add other input.
-struct KeptReasoningFile: Equatable, Sendable {
+struct KeptReasoningFile: Equatable, Sendable, StateContents {
+    static let kind = "kept-reasoning"
+
     struct Turn: Equatable, Sendable {
         var key: String
         /// Seconds since the epoch, whole: as the file has them.
@@ -25,7 +27,9 @@ struct KeptReasoningFile: Equatable, Sendable {
     /// Oldest first.
     private(set) var turns: [Turn] = []
 
-    init(turns: [Turn] = []) {
+    init() {}
+
+    init(turns: [Turn]) {
         self.turns = turns
     }
 
