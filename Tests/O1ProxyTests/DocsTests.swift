@@ -42,4 +42,44 @@ import Testing
             #expect(text.contains("`\(name)`"), "docs/operations.md does not name \(name)")
         }
     }
+
+    /// docs/requests.md's rule table is `RuleBook.builtIn`, one row per rule in its order (the
+    /// last row, models no rule knows, is the table's own).
+    @Test func theRuleTableIsTheBuiltInRules() throws {
+        let lines = try Self.doc("docs/requests.md").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let header = try #require(lines.firstIndex { $0.hasPrefix("| models | API | tool turns |") })
+        let rows = lines[(header + 2)...].prefix { $0.hasPrefix("|") }.dropLast()
+        #expect(Array(rows) == RuleBook.builtIn.rules.map(Self.row))
+    }
+
+    /// A built-in rule as the table shows it.
+    static func row(_ rule: ModelRule) -> String {
+        func code(_ items: [String]) -> String { items.isEmpty ? "–" : items.map { "`\($0)`" }.joined(separator: ", ") }
+        let fixes = rule.fixes
+        var api = fixes.contains(.useResponses) ? "responses" : "chat"
+        if let seconds = rule.deadline?.inSeconds { api += ", deadline \(Int(seconds)) s" }
+        let roles = fixes.compactMap { if case .mapRole(let from, let to) = $0 { "`\(from)` → `\(to)`" } else { nil } }
+        let renamed = fixes.compactMap { if case .rename(let from, let to) = $0 { "`\(from)` → `\(to)`" } else { nil } }
+        let values = fixes.compactMap { fix -> String? in
+            switch fix {
+            case .mapValue(let path, let from, let to): "`\(path)` `\(from)` → `\(to)`"
+            case .responsesFor(let path, let value): "`\(path)` `\(value)` → Responses API"
+            default: nil
+            }
+        }
+        let cells = [code(rule.patterns), api, fixes.toolTurns?.rawValue ?? "–", roles.isEmpty ? "kept" : roles.joined(separator: ", "),
+                     fixes.contains(.fakeStream) ? "faked" : "native", code(fixes.compactMap { if case .drop(let key) = $0 { key } else { nil } }),
+                     renamed.isEmpty ? "–" : renamed.joined(separator: ", "), values.isEmpty ? "–" : values.joined(separator: ", ")]
+        return "| " + cells.joined(separator: " | ") + " |"
+    }
+
+    /// The presets example of the README and of docs/requests.md reads as the presets the tests use.
+    @Test(arguments: ["README.md", "docs/requests.md"])
+    func thePresetsExampleIsTheTestsPresets(_ name: String) throws {
+        let text = try Self.doc(name)
+        let start = try #require(text.range(of: "```json\n{\"rules\": [\n  {\"match\": [\"gpt-5.6-sol-pro\"]"))
+        let end = try #require(text[start.upperBound...].range(of: "```"))
+        let example = String(text[text.index(start.lowerBound, offsetBy: 8)..<end.lowerBound])
+        #expect(try RuleBook.parse(Array(example.utf8)).presets == [PresetTests.pro, PresetTests.flex])
+    }
 }

@@ -347,7 +347,8 @@ enum FuzzChecks {
                 violations += learnedFix(fix, sent: probe, applied: [])
             }
         }
-        let fileRules = (try? RuleBook.parse(input)) ?? []
+        let fileBook = (try? RuleBook.parse(input)) ?? RuleBook(rules: [])
+        let fileRules = fileBook.rules
 
         if let request = try? ClientRequest(responses: input) {
             violations += relayedRequest(request, fixSets: [[], RuleBook.builtIn.rule(for: request.model)?.fixes ?? []]
@@ -376,6 +377,31 @@ enum FuzzChecks {
         for fixes in fixSets.prefix(2) {
             violations += learningRounds(request, fixes)
         }
+        for preset in fileBook.presets.prefix(2) {
+            violations += presetApplied(preset, to: request)
+        }
+        return violations
+    }
+
+    /// A preset sends the request to its model with its fields where the client sent none: every
+    /// field the client sent (but `model`) is still there with the client's value, and the
+    /// upstream bodies are JSON that parses back.
+    static func presetApplied(_ preset: Preset, to request: ClientRequest) -> [String] {
+        var violations: [String] = []
+        let applied = request.applying(preset)
+        if applied.model != preset.model { violations.append("preset: the model is \(applied.model), not \(preset.model)") }
+        func kept(_ client: JSONObject, in body: JSONObject, _ path: String) {
+            for (key, value) in client.fields where path + key != "model" {
+                switch (value, body[key]) {
+                case (.object(let own), .object(let merged)?): kept(own, in: merged, path + key + ".")
+                case (_, let got) where got == value: break
+                default: violations.append("preset: the client's \(path + key) was not kept")
+                }
+            }
+        }
+        kept(request.body, in: applied.body, "")
+        let plan = Plan(request: applied, rule: RuleBook.builtIn.rule(for: preset.model), remembered: [], summary: .off, preset: preset)
+        violations += roundTrip(.object(plan.body), "preset body")
         return violations
     }
 

@@ -167,6 +167,57 @@ private func learned(_ body: String, status: Int = 400, api: Endpoint = .chat, s
         #expect(learned(refused, status: 400, sent: sent) == nil)
     }
 
+    // MARK: values along a scale
+
+    static func refusedValue(_ param: String, _ value: String, supported: [String]) -> String {
+        let list = supported.count == 1 ? "'\(supported[0])'"
+            : supported.dropLast().map { "'\($0)'" }.joined(separator: ", ") + ", and '\(supported.last!)'"
+        return #"{"error":{"message":"Unsupported value: '\#(param)' does not support '\#(value)' with this model. Supported values are: \#(list).","type":"invalid_request_error","param":"\#(param)","code":"unsupported_value"}}"#
+    }
+
+    /// gpt-6-astra's chat completions takes low to xhigh (genkit PR #6303): below, the nearest;
+    /// `max`, the Responses API; on the Responses API, the nearest again.
+    @Test(arguments: [
+        ("minimal", ["low", "medium", "high", "xhigh"], Endpoint.chat, Fix.mapValue("reasoning_effort", from: "minimal", to: "low")),
+        ("none", ["low", "medium", "high", "xhigh"], .chat, .mapValue("reasoning_effort", from: "none", to: "low")),
+        ("max", ["low", "medium", "high", "xhigh"], .chat, .responsesFor("reasoning_effort", value: "max")),
+        ("xhigh", ["low", "medium", "high"], .chat, .mapValue("reasoning_effort", from: "xhigh", to: "high")),
+        // A tie goes to the cheaper: medium is one step from low and from high.
+        ("medium", ["low", "high"], .chat, .mapValue("reasoning_effort", from: "medium", to: "low")),
+        ("medium", ["high"], .chat, .mapValue("reasoning_effort", from: "medium", to: "high")),
+    ])
+    func refusedEffortsGoToTheNearest(_ value: String, _ supported: [String], _ api: Endpoint, _ expected: Fix) {
+        let body: JSONObject = ["model": "gpt-6-astra", "messages": [], "reasoning_effort": .string(value)]
+        #expect(learned(Self.refusedValue("reasoning_effort", value, supported: supported), api: api, sent: body) == expected)
+        #expect(Learning.canLearn(expected))
+    }
+
+    @Test func onTheResponsesAPIMaxIsMappedToo() {
+        let body: JSONObject = ["model": "gpt-5.4", "input": [], "reasoning": ["effort": "max"]]
+        #expect(learned(Self.refusedValue("reasoning.effort", "max", supported: ["none", "low", "medium", "high", "xhigh"]),
+                        api: .responses, sent: body) == .mapValue("reasoning.effort", from: "max", to: "xhigh"))
+        let verbosity: JSONObject = ["model": "m", "messages": [], "verbosity": "low"]
+        #expect(learned(Self.refusedValue("verbosity", "low", supported: ["medium"]), sent: verbosity)
+                == .mapValue("verbosity", from: "low", to: "medium"))
+    }
+
+    /// What the proxy cannot place goes to the client: a value off the scale, a scale it does
+    /// not know, a list of another parameter (`service_tier: flex` refused must not become the
+    /// default tier, which costs more).
+    @Test func unplaceableValuesAreTheUpstreamsError() {
+        let odd: JSONObject = ["model": "m", "messages": [], "reasoning_effort": "turbo", "service_tier": "flex"]
+        #expect(learned(Self.refusedValue("reasoning_effort", "turbo", supported: ["low", "high"]), sent: odd) == nil)
+        #expect(learned(Self.refusedValue("reasoning_effort", "low", supported: ["fast"]), sent: ["reasoning_effort": "low"]) == nil)
+        #expect(learned(Self.refusedValue("service_tier", "flex", supported: ["auto", "default"]), sent: odd) == nil)
+        #expect(learned(Self.refusedValue("reasoning_effort", "low", supported: ["low"]), sent: ["reasoning_effort": "low"]) == nil)
+        #expect(!Learning.canLearn(.mapValue("service_tier", from: "flex", to: "default")))
+        #expect(!Learning.canLearn(.mapValue("reasoning_effort", from: "low", to: "turbo")))
+        #expect(!Learning.canLearn(.responsesFor("reasoning_effort", value: "high")))
+        #expect(Fix("value:reasoning.effort=max->xhigh") == .mapValue("reasoning.effort", from: "max", to: "xhigh"))
+        #expect(Fix("api:responses:reasoning_effort=max") == .responsesFor("reasoning_effort", value: "max"))
+        #expect(Fix("value:reasoning_effort=low") == nil && Fix("api:responses:x") == nil)
+    }
+
     static let azureNoResponses = #"{"error":{"code":"OperationNotSupported","message":"The responses operation does not work with the specified model, o3-mini. Please choose different model and try again. You can learn more about which models can be used with each operation here: https://go.microsoft.com/fwlink/?linkid=2197993."}}"#
 
     /// An Azure deployment without the Responses API: its tool turns stay on chat, unless the
@@ -193,7 +244,10 @@ private func learned(_ body: String, status: Int = 400, api: Endpoint = .chat, s
                                 "reasoning": ["effort": "low", "summary": "auto"], "max_output_tokens": 100, "top_logprobs": 2]
         let summaryRefused = #"{"error":{"message":"Your organization must be verified to generate reasoning summaries. Please go to: https://platform.openai.com/settings/organization/general and click on Verify Organization. If you just verified, it can take up to 15 minutes for access to propagate.","type":"invalid_request_error","param":"reasoning.summary","code":"unsupported_value"}}"#
         #expect(learned(summaryRefused, api: .responses, sent: body) == .drop("reasoning.summary"))
-        #expect(fix(param: "reasoning.effort", code: "unsupported_value", body: body, api: .responses) == .drop("reasoning.effort"))
+        #expect(fix(param: "reasoning.effort", code: "unsupported_value", body: body, api: .responses) == nil,
+                "a refused effort is mapped along its scale, never dropped; without the values it takes, it is the client's to see")
+        #expect(fix(param: "reasoning.effort", code: "unsupported_parameter", body: body, api: .responses) == .drop("reasoning.effort"),
+                "a model that takes no effort at all")
         #expect(fix(param: "max_output_tokens", body: body, api: .responses) == .drop("max_output_tokens"))
         #expect(fix(param: "top_logprobs", code: "unknown_parameter", body: body, api: .responses) == .drop("top_logprobs"))
         #expect(fix(param: "input[0].role", code: "unsupported_value", body: body, api: .responses) == .mapRole("developer", to: "user"))

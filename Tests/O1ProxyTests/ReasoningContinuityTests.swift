@@ -241,7 +241,7 @@ private func answerKey(_ messages: [JSON], _ answer: JSONObject, scope: Reasonin
     }
 
     @Test func rulesFilesSayWhereToolTurnsGo() throws {
-        let rules = try RuleBook.parse(bytes(#"{"rules":[{"match":["az-*"],"tools":"chat"},{"match":["o9-*"],"tools":"responses"}]}"#))
+        let rules = try RuleBook.parse(bytes(#"{"rules":[{"match":["az-*"],"tools":"chat"},{"match":["o9-*"],"tools":"responses"}]}"#)).rules
         #expect(rules.map(\.fixes) == [[.tools(.chat)], [.tools(.responses)]])
         #expect(rules[0].fileEntry == ["match": ["az-*"], "tools": "chat"])
         #expect(throws: ConfigError("rules[0].tools must be \"chat\" or \"responses\"")) {

@@ -28,7 +28,7 @@ import Testing
         let lines = text.split(separator: "\n").map(String.init)
         let entries = lines.filter { $0.hasPrefix("{") }
         #expect(entries.count == 1 + RuleBook.builtIn.rules.count + 2)
-        let parsed = try RuleBook.parse(bytes(#"{"rules":["# + entries.joined(separator: ",") + "]}"))
+        let parsed = try RuleBook.parse(bytes(#"{"rules":["# + entries.joined(separator: ",") + "]}")).rules
         #expect(parsed.first == own)
         #expect(parsed.last == ModelRule(patterns: ["o9-future"], fixes: [.fakeStream, .mapRole("system", to: "user")]))
         #expect(lines.contains("# From /etc/o1-proxy/rules.json:"))

@@ -155,6 +155,9 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
         var api: Endpoint = .chat
         /// Where its tool turns go, when the rule says.
         var tools: Endpoint?
+        /// Efforts the Responses API answers; efforts mapped to the nearest the model takes.
+        var responsesFor: [String] = []
+        var efforts: [String: String] = [:]
         var faked = false
         var dropped: [String] = []
         var renamed: [String: String] = [:]
@@ -178,8 +181,11 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
                 renamed: maxTokens),
         RuleRow(models: ["gpt-5", "gpt-5-2025-08-07", "gpt-5-mini", "gpt-5-mini-2025-08-07", "gpt-5-nano"], tools: .responses,
                 dropped: ["temperature", "top_p", "logprobs", "top_logprobs"], renamed: maxTokens),
-        RuleRow(models: ["gpt-5.1", "gpt-5.2", "gpt-5.4", "gpt-5.5-mini", "gpt-6", "gpt-6.1-sol", "gpt-6-2026-09-01"], tools: .responses,
+        RuleRow(models: ["gpt-5.1", "gpt-5.2", "gpt-5.4", "gpt-5.5-mini"], tools: .responses, renamed: maxTokens),
+        RuleRow(models: ["gpt-5.6", "gpt-5.6-sol", "gpt-5.6-luna-2026-07-09"], tools: .responses, responsesFor: ["max"],
                 renamed: maxTokens),
+        RuleRow(models: ["gpt-6", "gpt-6-astra", "gpt-6.1-sol", "gpt-6.1-terra-2026-10-26"], tools: .responses, responsesFor: ["max"],
+                efforts: ["none": "low", "minimal": "low"], dropped: ["stop", "temperature"], renamed: maxTokens),
         RuleRow(models: ["o1-pro", "o1-pro-2025-03-19", "o3-pro", "gpt-5-pro", "gpt-5-pro-2025-10-06", "gpt-5.2-pro",
                          "o3-deep-research", "o4-mini-deep-research-2025-06-26"],
                 api: .responses, dropped: sampling, deadline: .seconds(3600)),
@@ -195,6 +201,11 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
             #expect(fixes.contains(.useResponses) == (row.api == .responses), "\(model)")
             #expect(fixes.contains(.fakeStream) == row.faked, "\(model)")
             #expect(fixes.toolTurns == row.tools, "\(model)")
+            #expect(fixes.compactMap { if case .responsesFor("reasoning_effort", let value) = $0 { value } else { nil } } == row.responsesFor,
+                    "\(model)")
+            #expect(Dictionary(uniqueKeysWithValues: fixes.compactMap {
+                if case .mapValue("reasoning_effort", let from, let to) = $0 { (from, to) } else { nil }
+            }) == row.efforts, "\(model)")
             #expect(Set(fixes.compactMap { if case .drop(let key) = $0 { key } else { nil } }) == Set(row.dropped), "\(model)")
             #expect(Dictionary(uniqueKeysWithValues: fixes.compactMap { if case .rename(let a, let b) = $0 { (a, b) } else { nil } })
                     == row.renamed, "\(model)")
@@ -377,7 +388,7 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
           {"match":["o9-pro*"],"api":"responses","deadline":1800,"summary":"detailed"}
         ]}
         """#
-        let rules = try RuleBook.parse(bytes(file))
+        let rules = try RuleBook.parse(bytes(file)).rules
         #expect(rules.count == 4)
         #expect(rules[3] == ModelRule(patterns: ["o9-pro*"], fixes: [.useResponses], deadline: .seconds(1800), summary: .detailed))
         #expect(rules[0].patterns == ["o4-*", "my-model"])
@@ -389,7 +400,7 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
         #expect(rules[0].matches("o4-mini"))
         #expect(rules[0].matches("my-model"))
         #expect(!rules[0].matches("o4"))
-        #expect(try RuleBook.parse(bytes(#"{"rules":[]}"#)).isEmpty)
+        #expect(try RuleBook.parse(bytes(#"{"rules":[]}"#)) == RuleBook(rules: []))
     }
 
     @Test(arguments: [
@@ -417,6 +428,18 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
         (#"{"rules":[{"match":["a"],"deadline":0}]}"#, "deadline"),
         (#"{"rules":[{"match":["a"],"deadline":"1h"}]}"#, "deadline"),
         (#"{"rules":[{"match":["a"],"summary":"short"}]}"#, "summary"),
+        (#"{"rules":[{"match":["a"],"tools":"both"}]}"#, "rules[0].tools"),
+        (#"{"rules":[{"match":["a"],"values":{"reasoning_effort":"low"}}]}"#, "rules[0].values.reasoning_effort"),
+        (#"{"rules":[{"match":["a"],"values":["low"]}]}"#, "rules[0].values"),
+        (#"{"rules":[{"match":["a"],"responses_for":{"reasoning_effort":"max"}}]}"#, "rules[0].responses_for.reasoning_effort"),
+        // Presets: a target model, an object of fields, nothing else.
+        (#"{"rules":[{"match":["a"]},{"match":["p"],"model":""}]}"#, "rules[1].model"),
+        (#"{"rules":[{"match":["p"],"set":{"service_tier":"flex"}}]}"#, "rules[0].model"),
+        (#"{"rules":[{"match":["p"],"model":"o3","set":["flex"]}]}"#, "rules[0].set"),
+        (#"{"rules":[{"match":["p"],"model":"o3","set":{"messages":[]}}]}"#, "rules[0].set cannot set \"messages\""),
+        (#"{"rules":[{"match":["p"],"model":"o3","drop":["stop"]}]}"#, "rules[0] is a preset"),
+        (#"{"rules":[{"match":["p"],"model":"o3","sett":{}}]}"#, "not \"sett\""),
+        (#"{"rules":[{"match":[""],"model":"o3"}]}"#, "rules[0].match"),
     ])
     func parseInvalidRulesFile(_ file: String, _ mentions: String) {
         do {
@@ -428,7 +451,7 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
     }
 
     @Test func operatorRulesTakePrecedence() throws {
-        let custom = try RuleBook.parse(bytes(#"{"rules":[{"match":["o1-mini*"],"drop":["user"]}]}"#))
+        let custom = try RuleBook.parse(bytes(#"{"rules":[{"match":["o1-mini*"],"drop":["user"]}]}"#)).rules
         let book = RuleBook(rules: custom + RuleBook.builtIn.rules)
         #expect(book.rule(for: "o1-mini")?.fixes == [.drop("user")])
         #expect(book.rule(for: "o1-mini-2024-09-12")?.fixes == [.drop("user")])
@@ -442,7 +465,7 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
     @Test(arguments: RuleBook.builtIn.rules + [ModelRule(patterns: ["x"], fixes: [.useResponses, .fakeStream], deadline: .seconds(90.5), summary: .auto)])
     func ruleFileEntryRoundTrips(_ rule: ModelRule) throws {
         let text = #"{"rules":["# + encodedText(rule.fileEntry) + "]}"
-        let parsed = try RuleBook.parse(bytes(text))
+        let parsed = try RuleBook.parse(bytes(text)).rules
         #expect(parsed.count == 1)
         #expect(Set(parsed[0].fixes) == Set(rule.fixes))
         #expect(parsed[0].patterns == rule.patterns)

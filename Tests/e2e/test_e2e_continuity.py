@@ -189,16 +189,17 @@ def test_a_refused_replay_is_asked_again_without_it(start_proxy, fake, tmp_path)
     proxy = start_proxy(STATE_DIRECTORY=str(tmp_path))
     c = client(proxy)
     messages = [{"role": "user", "content": "please call a tool"}]
+    mark = proxy.mark()
     first, _ = ask(c, messages, stream=False)
     messages += [first, {"role": "tool", "tool_call_id": first["tool_calls"][0]["id"], "content": "sunny"}]
     fake.configure(refuse_encrypted=1)
-    mark = proxy.mark()
     answer, _ = ask(c, messages, stream=True)
     assert answer["content"] == "echo: tool said sunny"
     refused, retried = responses_calls(fake)[-2:]
     assert refused["response"]["status"] == 400 and refused.get("refused_encrypted") is True
     assert "reasoning_replay" not in retried
-    entry = proxy.entry(mark)
+    # Both exchanges' entries: the first one's may be written after the second began.
+    entry = proxy.entries(mark, 2)[-1]
     assert (entry["status"], entry.get("reasoning_refused"), entry.get("reasoning_replayed")) == ("200", "1", "0")
     fake.reset()
     ask(c, messages, stream=False)

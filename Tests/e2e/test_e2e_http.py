@@ -259,6 +259,24 @@ def test_invalid_rules_file_is_bad_configuration(start_proxy, fake, workdir):
     h.assert_json_error(r, 500, code="bad_configuration")
 
 
+@pytest.mark.parametrize("entry, named", [
+    ({"match": ["p"], "model": "o3", "set": ["flex"]}, "rules[1].set must be an object"),
+    ({"match": ["p"], "model": ""}, "rules[1].model must be a non-empty string"),
+    ({"match": ["p"], "model": "o3", "drop": ["stop"]}, "rules[1] is a preset"),
+    ({"match": ["p"], "modle": "o3"}, 'rules[1] has unknown key "modle"'),
+])
+def test_a_bad_preset_is_bad_configuration_naming_it(start_proxy, fake, workdir, entry, named):
+    f = workdir / "bad-preset.json"
+    f.write_text(json.dumps({"rules": [{"match": ["x"]}, entry]}))
+    p = start_proxy(O1_PROXY_RULES=str(f))
+    mark = p.mark()
+    r = h.chat(p.port, {"model": "gpt-4o", "messages": USER})
+    h.assert_json_error(r, 500, code="bad_configuration")
+    assert named in r.json()["error"]["message"], r.json()
+    assert named in p.entry(mark)["error"]
+    assert upstream_chat_calls(fake) == []
+
+
 def test_every_answer_has_connection_close(proxy, fake):
     for r in [
         h.chat(proxy.port, {"model": "gpt-4o", "messages": USER}),

@@ -59,7 +59,7 @@ public func runRules(arguments: [String], environment: [String: String]) -> Int3
             return RulesCommand.ReasoningCensus(directory: config.stateDirectory ?? "", turns: turns, expired: expired, bytes: bytes,
                                                 maxBytes: config.reasoningBytes, lifetime: config.reasoningLifetime.inSeconds)
         }
-        let text = RulesCommand.render(operatorRules: operatorRules, rulesFile: environment["O1_PROXY_RULES"].flatMap { $0.isEmpty ? nil : $0 },
+        let text = RulesCommand.render(operatorRules: operatorRules, presets: config.rules.presets, rulesFile: environment["O1_PROXY_RULES"].flatMap { $0.isEmpty ? nil : $0 },
                                        learned: learned, statePath: file.path, lifetime: file.lifetime, reasoning: census,
                                        now: WallClock.now())
         return report(source.map { $0 + "\n" }.joined() + text)

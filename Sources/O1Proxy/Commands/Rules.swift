@@ -59,13 +59,14 @@ enum RulesCommand {
 
     /// The table as text: comment lines saying where each part comes from, one rules-file
     /// entry per line.
-    static func render(operatorRules: [ModelRule], rulesFile: String?, learned: LearnedFixes, statePath: String?,
-                       lifetime: Double, reasoning: ReasoningCensus? = nil, now: Double) -> String {
+    static func render(operatorRules: [ModelRule], presets: [Preset] = [], rulesFile: String?, learned: LearnedFixes,
+                       statePath: String?, lifetime: Double, reasoning: ReasoningCensus? = nil, now: Double) -> String {
         var lines = ["# The first rule whose pattern matches a model decides its fixes; what was learned for",
                      "# that exact model applies on top. Each line is an entry of a rules file (O1_PROXY_RULES)."]
         if let rulesFile {
             lines.append("# From \(rulesFile):")
             lines += operatorRules.map(line)
+            lines += presets.map { String(decoding: JSON.object($0.fileEntry).encoded(), as: UTF8.self) }
         }
         lines.append("# Built in:")
         lines += RuleBook.builtIn.rules.map(line)

@@ -119,7 +119,9 @@ struct Config: Sendable {
             }
         }
         if let path = try Knobs.rules.read(env) {
-            rules.rules = try RuleBook.parse(file(path, "rules file")) + rules.rules
+            let own = try RuleBook.parse(file(path, "rules file"))
+            rules.rules = own.rules + rules.rules
+            rules.presets = own.presets
         }
 
         return Config(

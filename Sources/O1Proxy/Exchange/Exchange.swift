@@ -120,15 +120,20 @@ final class Exchange {
     /// in the API it spoke.
     private func complete(_ request: HTTPRequest, as endpoint: Endpoint, _ config: Config) throws {
         reply = Reply(client: endpoint)
-        let chat = try endpoint == .chat ? ClientRequest(chat: request.body) : ClientRequest(responses: request.body)
-        record.model = chat.model
+        let asSent = try endpoint == .chat ? ClientRequest(chat: request.body) : ClientRequest(responses: request.body)
+        record.model = asSent.model
+        // A preset's name goes to its model, as if the client had sent the preset's fields too;
+        // from here on the request is for that model, under its rules and what it taught.
+        let preset = config.rules.preset(for: asSent.model)
+        let chat = preset.map(asSent.applying) ?? asSent
+        record.upstreamModel = preset?.model
         let rule = config.rules.rule(for: chat.model)
         if let longer = rule?.deadline, longer > allowed {
             allowed = longer
             deadline = start + longer
         }
         let memory = LearnedFixesFile(directory: config.stateDirectory, lifetime: config.learnedLifetime.inSeconds)
-        var plan = Plan(request: chat, rule: rule, remembered: memory.fixes(for: chat.model), summary: config.summary)
+        var plan = Plan(request: chat, rule: rule, remembered: memory.fixes(for: chat.model), summary: config.summary, preset: preset)
         record.remembered = plan.remembered
         record.warning = memory.warning ?? record.warning
         let conversation = ConversationMemory(config: config, clientHeaders: request.headers, model: chat.model)
@@ -143,16 +148,20 @@ final class Exchange {
             let body = plan.body
             record.api = plan.route.upstream
             // A body no fix touched goes on as the client's own bytes, not re-encoded.
-            let bytes = body == chat.body ? request.body : JSON.object(body).encoded()
+            let bytes = body == asSent.body ? request.body : JSON.object(body).encoded()
             if config.logBodies { record.requestBody = bytes }
             let delivery: Attempt.Delivery = plan.streamsUpstream ? .stream(plan.route.translator(for: chat)) : .collect
             streamMode = plan.streamsUpstream ? .native : .faked
+            // A stream's reasoning is kept before its last bytes go out, as a whole answer's is
+            // before it is sent: an agent that calls again the moment it has the answer finds it.
+            let keepTurn = { [plan] (outcome: Attempt.Outcome) in
+                if case .relayed(_, _, let turn) = outcome { self.keep(turn, plan, conversation) }
+            }
             switch try call(config, method: "POST", pathAndQuery: plan.route.upstream.path, headers: request.headers, body: bytes,
-                            delivery: delivery, keepAlive: chat.stream) {
-            case .relayed(let ending, let usage, let turn):
+                            delivery: delivery, keepAlive: chat.stream, beforeTheEnd: keepTurn) {
+            case .relayed(let ending, let usage, _):
                 record.usage = usage
                 if case .failed(let why)? = ending { record.error = "the upstream stream failed: \(why)" }
-                keep(turn, plan, conversation)
                 return
             case .answered(let answer):
                 if record.reasoningRefused == nil,
@@ -172,32 +181,28 @@ final class Exchange {
                     continue
                 }
                 if config.logBodies { record.responseBody = answer.body }
-                keep(try respond(with: answer, plan), plan, conversation)
+                try respond(with: answer, plan, conversation)
                 return
             }
         }
     }
 
-    /// Sends the answer (or the upstream's rejection) in the client's API; what of it to keep for
-    /// the next turn.
-    private func respond(with answer: UpstreamAnswer, _ plan: Plan) throws -> KeptTurn? {
-        guard answer.status == 200 else {
-            try passUpstreamError(answer)
-            return nil
-        }
+    /// Sends the answer (or the upstream's rejection) in the client's API, once its reasoning is
+    /// kept for the next turn.
+    private func respond(with answer: UpstreamAnswer, _ plan: Plan, _ conversation: ConversationMemory) throws {
+        guard answer.status == 200 else { return try passUpstreamError(answer) }
         let completion = try plan.route.completion(from: answer.body, contentType: answer.contentType)
         record.usage = completion.usage
+        keep(completion.turn, plan, conversation)
         if plan.request.stream {
             try send(reply.openEventStream(headers: answer.headers))
             try send(reply.chunk(plan.route.fakeStream(completion, for: plan.request)) + reply.end())
         } else {
             try send(reply.full(status: 200, headers: answer.headers, body: completion.bytes))
         }
-        return completion.turn
     }
 
-    /// Keeps an answered turn's reasoning for the conversation's next turn, once the client has
-    /// its answer.
+    /// Keeps an answered turn's reasoning for the conversation's next turn.
     private func keep(_ turn: KeptTurn?, _ plan: Plan, _ conversation: ConversationMemory) {
         guard let kept = conversation.keep(turn, of: plan) else { return }
         record.reasoningKept = kept
@@ -220,20 +225,35 @@ final class Exchange {
         }
     }
 
-    /// Everything under /v1 that is not a chat completion goes upstream as it is (a client's own
-    /// `/v1/responses` included, stream and all), so the proxy is a complete `apiBase`
-    /// (Continue lists models through it).
+    /// Everything else under /v1 goes upstream as it is (retrieving a stored response included),
+    /// so the proxy is a complete `apiBase`; the model list gets the operator's presets added, so
+    /// that Continue's model picker shows them beside the upstream's models.
     private func relay(_ request: HTTPRequest, _ pathAndQuery: String, _ config: Config) throws {
-        _ = try call(config, method: request.method, pathAndQuery: pathAndQuery, headers: request.headers, body: request.body,
-                     delivery: .raw, keepAlive: false)
+        let presets = config.rules.presets.flatMap(\.listedNames)
+        guard request.method == "GET", !presets.isEmpty, pathAndQuery == "/models" || pathAndQuery.hasPrefix("/models/") else {
+            _ = try call(config, method: request.method, pathAndQuery: pathAndQuery, headers: request.headers, body: request.body,
+                         delivery: .raw, keepAlive: false)
+            return
+        }
+        let name = String(pathAndQuery.dropFirst("/models/".count))
+        if pathAndQuery != "/models", presets.contains(name) {
+            return try send(reply.full(status: 200, body: JSON.object(ModelList.entry(name)).encoded()))
+        }
+        guard case .answered(let answer) = try call(config, method: "GET", pathAndQuery: pathAndQuery, headers: request.headers,
+                                                    body: [], delivery: .collect, keepAlive: false) else { return }
+        let body = pathAndQuery == "/models" && answer.status == 200 ? ModelList.adding(presets, to: answer.body) : nil
+        try send(reply.full(status: answer.status, headers: answer.headers, contentType: answer.contentType ?? "application/json",
+                            body: body ?? answer.body))
     }
 
     // MARK: the upstream call
 
     /// Runs one upstream call to its end through an `Attempt`, while watching the client, the
-    /// clock and SIGTERM, and writes what the attempt says to write.
+    /// clock and SIGTERM, and writes what the attempt says to write; `beforeTheEnd` sees the
+    /// outcome before its last bytes go out.
     private func call(_ config: Config, method: String, pathAndQuery: String, headers: HTTPFields, body: [UInt8],
-                      delivery: Attempt.Delivery, keepAlive: Bool) throws -> Attempt.Outcome {
+                      delivery: Attempt.Delivery, keepAlive: Bool,
+                      beforeTheEnd: (Attempt.Outcome) -> Void = { _ in }) throws -> Attempt.Outcome {
         try requireKey(headers, config)
         // One mailbox for all the exchange's calls, made with the first: until money is spent
         // upstream, SIGTERM's default (the process ends at once) loses nothing; from then on it
@@ -269,6 +289,7 @@ final class Exchange {
                 }
                 for event in events {
                     let step = try attempt.handle(event, at: .now, reply: &reply)
+                    if let outcome = step.outcome { beforeTheEnd(outcome) }
                     try send(step.write)
                     if let outcome = step.outcome { return outcome }
                 }

@@ -12,10 +12,12 @@ import Glibc
 /// upstream sent, inside a string, so that it goes back byte for byte. Read back, only a single
 /// JSON object of type `reasoning` is an item: a file someone else wrote can at most make a
 /// replay fail (and be dropped), never add other input.
-struct KeptReasoningFile: Equatable, Sendable {
+struct KeptReasoningFile: Equatable, Sendable, StateContents {
+    static let kind = "kept-reasoning"
+
     struct Turn: Equatable, Sendable {
         var key: String
-        /// Seconds since the epoch.
+        /// Seconds since the epoch, whole: as the file has them.
         var expires: Double
         var items: [KeptReasoning]
     }
@@ -25,7 +27,9 @@ struct KeptReasoningFile: Equatable, Sendable {
     /// Oldest first.
     private(set) var turns: [Turn] = []
 
-    init(turns: [Turn] = []) {
+    init() {}
+
+    init(turns: [Turn]) {
         self.turns = turns
     }
 
@@ -125,10 +129,8 @@ struct KeptReasoningFile: Equatable, Sendable {
     // MARK: lines
 
     private static func turn(_ line: ArraySlice<UInt8>) -> Turn? {
-        // Whole seconds, as `line` writes them: a fraction someone else wrote would not be
-        // written back the same.
         guard let object = (try? JSON(parsing: line))?.object, let key = object["key"]?.string, isKey(key),
-              case .number(let text)? = object["expires"], let expires = Double(text)?.rounded(.down), expires >= 0, expires < 1e12,
+              case .number(let text)? = object["expires"], let expires = Int(text), expires >= 0, expires < 1_000_000_000_000,
               let list = object["items"]?.array else { return nil }
         var items: [KeptReasoning] = []
         for entry in list {
@@ -136,7 +138,7 @@ struct KeptReasoningFile: Equatable, Sendable {
                   (try? JSON(parsing: Array(text.utf8)))?["type"] == "reasoning" else { return nil }
             items.append(KeptReasoning(item: Array(text.utf8), before: before))
         }
-        return items.isEmpty ? nil : Turn(key: key, expires: expires, items: items)
+        return items.isEmpty ? nil : Turn(key: key, expires: Double(expires), items: items)
     }
 
     /// 64 lowercase hex digits: a SHA-256, nothing else.

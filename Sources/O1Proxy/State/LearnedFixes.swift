@@ -10,7 +10,9 @@ import O1ProxyCore
 /// Only what `Learning` can produce is ever read back, so a tampered file can at most drop,
 /// rename `max_tokens`, map a role to `user`, fake a stream or choose the Responses API: never
 /// send more than a client sent.
-struct LearnedFixes: Equatable, Sendable {
+struct LearnedFixes: Equatable, Sendable, StateContents {
+    static let kind = "learned-fixes"
+
     struct Entry: Equatable, Sendable {
         var model: String
         var fixes: [Fix]
@@ -31,7 +33,9 @@ struct LearnedFixes: Equatable, Sendable {
 
     private(set) var entries: [Entry] = []
 
-    init(entries: [Entry] = []) {
+    init() {}
+
+    init(entries: [Entry]) {
         self.entries = entries
     }
 

@@ -34,7 +34,7 @@ final class LearnedFixesFile {
     func all() -> LearnedFixes {
         guard let file, let text = file.read() else { return LearnedFixes() }
         guard let learned = LearnedFixes(parsing: text) else {
-            file.warn("\(file.path) is not a learned-fixes file")
+            file.warn("\(file.path) is not a \(LearnedFixes.kind) file")
             return LearnedFixes()
         }
         return learned
@@ -47,19 +47,10 @@ final class LearnedFixesFile {
     /// Changes the file under the lock: read, change, write a new file, rename it into place.
     @discardableResult
     func update<T>(_ change: (inout LearnedFixes) -> T) -> T? {
-        guard let file else { return nil }
-        return file.update { text in
-            var learned = LearnedFixes()
-            if let text {
-                if let parsed = LearnedFixes(parsing: text) {
-                    learned = parsed
-                } else {
-                    file.warn("\(file.path) was not a learned-fixes file; replaced")
-                }
-            }
+        file?.update { (learned: inout LearnedFixes) in
             let result = change(&learned)
             learned.prune(now: WallClock.now(), lifetime: lifetime)
-            return (learned.rendered, result)
+            return result
         }
     }
 }

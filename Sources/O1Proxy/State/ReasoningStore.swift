@@ -100,18 +100,9 @@ final class ReasoningStore {
     /// without expired turns, and within three quarters of its share, so that the next appends
     /// do not rewrite it again at once.
     private func rewrite(_ file: StateFile, _ change: (inout KeptReasoningFile) -> Void) {
-        file.update { text in
-            var kept = KeptReasoningFile()
-            if let text {
-                if let parsed = KeptReasoningFile(parsing: text) {
-                    kept = parsed
-                } else {
-                    file.warn("\(file.path) was not a kept-reasoning file; replaced")
-                }
-            }
+        file.update { (kept: inout KeptReasoningFile) in
             change(&kept)
             kept.prune(now: WallClock.now(), maxBytes: share * 3 / 4)
-            return (kept.rendered, ())
         }
     }
 

@@ -1,6 +1,16 @@
 import O1ProxyCore
 import Glibc
 
+/// What a state file holds, read and written whole.
+protocol StateContents {
+    /// What the file is, in warnings ("learned-fixes").
+    static var kind: String { get }
+    init()
+    /// nil: the text is not such a file.
+    init?(parsing text: [UInt8])
+    var rendered: [UInt8] { get }
+}
+
 /// One file in the state directory systemd gives the unit (`StateDirectory=`), shared by every
 /// exchange. Readers take no lock: a writer replaces the file by renaming a complete new one over
 /// it, so a reader sees the old file or the new one, never half of one. Writers take the lock
@@ -70,9 +80,26 @@ final class StateFile {
         return nil
     }
 
-    /// Changes the file under the lock: read (nil: none yet), change, write a new file, rename it
-    /// into place. `change` returns the new bytes and a result.
-    func update<T>(_ change: ([UInt8]?) -> (bytes: [UInt8], result: T)) -> T? {
+    /// Changes the file's contents under the lock: what it holds (a file that is not one of its
+    /// kind is replaced, and the warning says so), changed, written back whole.
+    func update<Contents: StateContents, T>(_ change: (inout Contents) -> T) -> T? {
+        replace { text in
+            var contents = Contents()
+            if let text {
+                if let parsed = Contents(parsing: text) {
+                    contents = parsed
+                } else {
+                    warn("\(path) was not a \(Contents.kind) file; replaced")
+                }
+            }
+            let result = change(&contents)
+            return (contents.rendered, result)
+        }
+    }
+
+    /// Read (nil: none yet), change, write a new file, rename it into place, under the lock.
+    /// `change` returns the new bytes and a result.
+    private func replace<T>(_ change: ([UInt8]?) -> (bytes: [UInt8], result: T)) -> T? {
         guard let lock = lock() else { return fail("cannot open \(lockPath)") }
         defer { close(lock) }
         guard acquire(lock) else { return fail("\(lockPath) stayed locked") }

@@ -86,6 +86,12 @@ struct ClientRequest: Equatable, Sendable {
         }
     }
 
+    /// The request a preset makes of it: for the preset's model, with the preset's fields where
+    /// the client sent none.
+    func applying(_ preset: Preset) -> ClientRequest {
+        ClientRequest(endpoint, preset.applied(to: body), includeUsage: includeUsage)
+    }
+
     /// A chat request that offers tools or goes on from tool calls: a tool turn of an agent loop.
     var carriesTools: Bool {
         guard endpoint == .chat else { return false }

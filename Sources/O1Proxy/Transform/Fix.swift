@@ -3,7 +3,8 @@ import O1ProxyCore
 /// One change the proxy makes so that a model accepts a chat request. A rule is a list of
 /// fixes, and so is what the proxy learns from an upstream rejection: both go through the same
 /// `applied(to:)`, so a learned fix behaves exactly like a written rule. Every fix only ever
-/// removes, renames or re-routes what the client sent; none adds to it.
+/// removes, renames, maps a value along its scale, or re-routes what the client sent; none adds
+/// to it.
 enum Fix: Hashable, Sendable, CustomStringConvertible {
     /// Remove an optional parameter: a top-level key, or a dotted path into the body the
     /// upstream saw (`reasoning.summary` on the Responses API).
@@ -21,6 +22,13 @@ enum Fix: Hashable, Sendable, CustomStringConvertible {
     /// keeps a reasoning model's reasoning across tool turns (and newer models refuse tools with
     /// reasoning on chat); chat, where the Responses API is not offered. The last one wins.
     case tools(Endpoint)
+    /// Send `to` where the client sent `from` for a parameter on an ordered scale (a dotted path
+    /// into the body the upstream saw, as for `drop`): the nearest value the model takes, never
+    /// a dropped parameter, whose default may cost more.
+    case mapValue(String, from: String, to: String)
+    /// Answer through `POST /v1/responses` a request whose parameter has this value: a value
+    /// only the Responses API takes (`reasoning_effort: max`).
+    case responsesFor(String, value: String)
 
     var description: String {
         switch self {
@@ -30,6 +38,8 @@ enum Fix: Hashable, Sendable, CustomStringConvertible {
         case .fakeStream: "stream:faked"
         case .useResponses: "api:responses"
         case .tools(let api): "tools:\(api.rawValue)"
+        case .mapValue(let path, let from, let to): "value:\(path)=\(from)->\(to)"
+        case .responsesFor(let path, let value): "api:responses:\(path)=\(value)"
         }
     }
 
@@ -42,6 +52,22 @@ enum Fix: Hashable, Sendable, CustomStringConvertible {
                 .map(String.init)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
             return (parts[0], parts[1])
+        }
+        func valued(_ prefix: String) -> (path: String, value: String)? {
+            guard text.hasPrefix(prefix) else { return nil }
+            let parts = text.dropFirst(prefix.count).split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+            return (parts[0], parts[1])
+        }
+        if let (path, value) = valued("api:responses:") {
+            self = .responsesFor(path, value: value)
+            return
+        }
+        if let (path, change) = valued("value:") {
+            let values = change.split(separator: "->", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard values.count == 2, !values[0].isEmpty, !values[1].isEmpty else { return nil }
+            self = .mapValue(path, from: values[0], to: values[1])
+            return
         }
         switch text {
         case "stream:faked": self = .fakeStream
@@ -85,7 +111,9 @@ extension Array where Element == Fix {
             case .mapRole(let from, let to):
                 body["messages"] = body["messages"].map { mapRole(from, to, in: $0) }
                 body["input"] = body["input"].map { mapRole(from, to, in: $0) }
-            case .drop, .rename, .fakeStream, .useResponses, .tools:
+            case .mapValue(let path, let from, let to):
+                if body.value(at: path) == .string(from) { body.set(.string(to), at: path) }
+            case .drop, .rename, .fakeStream, .useResponses, .tools, .responsesFor:
                 break
             }
         }
@@ -116,6 +144,19 @@ extension JSONObject {
         guard parts.count == 2, case .object(var child)? = self[parts[0]] else { return }
         child.remove(path: parts[1])
         self[parts[0]] = child.fields.isEmpty ? nil : .object(child)
+    }
+
+    /// Replaces the value at a top-level key, or else at a dotted path into nested objects, where
+    /// there is one.
+    mutating func set(_ value: JSON, at path: String) {
+        if self[path] != nil {
+            self[path] = value
+            return
+        }
+        let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, case .object(var child)? = self[parts[0]] else { return }
+        child.set(value, at: parts[1])
+        self[parts[0]] = .object(child)
     }
 
     /// The value at a top-level key, or else at a dotted path into nested objects.

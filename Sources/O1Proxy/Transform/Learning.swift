@@ -30,8 +30,14 @@ enum Learning {
         } else if api == .responses, status == 400, param == "include", message.hasPrefix("Encrypted content is not supported") {
             // A model that does not reason has no reasoning to keep, which the bridge asked for.
             fix = .drop("include")
+        } else if status == 400, let param, code == "unsupported_value", ValueScale.of(param) != nil {
+            fix = nearest(param, in: sent, message: message, api: api)
         } else if status == 400, let param, fixable {
-            fix = repair(param, in: sent)
+            // A value refused with the values the model takes listed is the user's choice, which
+            // no fix may change silently (the scales above are the exception); only what the
+            // model takes at its default alone is dropped.
+            fix = code == "unsupported_value" && param != "stream" && message.contains("Supported values are:") ? nil
+                : repair(param, in: sent)
         } else {
             fix = nil
         }
@@ -46,6 +52,9 @@ enum Learning {
         case .rename(let from, let to): from == "max_tokens" && to == "max_completion_tokens"
         case .mapRole(_, let to): to == "user"
         case .fakeStream, .useResponses, .tools: true
+        case .mapValue(let path, let from, let to):
+            ValueScale.of(path).map { $0.contains(from) && $0.contains(to) } ?? false
+        case .responsesFor(let path, let value): path == "reasoning_effort" && value == "max"
         }
     }
 
@@ -64,6 +73,16 @@ enum Learning {
         case (400, _, "OperationNotSupported"): message.contains("chatCompletion operation does not work")
         default: false
         }
+    }
+
+    /// A value on an ordered scale the model refused: the nearest it takes (the cheaper on a
+    /// tie), or, for the effort only the Responses API takes (`max`), that API. A value the
+    /// proxy cannot place (off the scale, no list to choose from) is the upstream's error to tell.
+    private static func nearest(_ param: String, in sent: JSONObject, message: String, api: Endpoint) -> Fix? {
+        guard let scale = ValueScale.of(param), let value = sent.value(at: param)?.string,
+              let supported = ValueScale.supported(in: message), !supported.contains(value) else { return nil }
+        if api == .chat, param == "reasoning_effort", value == "max" { return .responsesFor(param, value: value) }
+        return ValueScale.nearest(to: value, among: supported, on: scale).map { .mapValue(param, from: value, to: $0) }
     }
 
     private static func repair(_ param: String, in sent: JSONObject) -> Fix? {

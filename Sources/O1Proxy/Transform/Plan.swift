@@ -9,19 +9,30 @@ struct Plan {
     /// Fixes from earlier exchanges, applied before the first call.
     let remembered: [Fix]
     let summary: ReasoningSummary
+    /// What a preset set (dotted paths): no fix learned may take it away.
+    private let preset: [String]
 
-    init(request: ClientRequest, rule: ModelRule?, remembered: [Fix], summary: ReasoningSummary) {
+    /// - Parameter preset: the operator's preset the client named, already applied to `request`.
+    init(request: ClientRequest, rule: ModelRule?, remembered: [Fix], summary: ReasoningSummary, preset: Preset? = nil) {
         self.request = request
-        let ruled = rule?.fixes ?? []
+        let ruled = (rule?.fixes ?? []) + (preset?.needsResponses == true ? [.useResponses] : [])
         self.remembered = remembered.filter { !ruled.contains($0) }
         fixes = ruled + self.remembered
         self.summary = rule?.summary ?? summary
+        self.preset = preset?.paths ?? []
     }
 
-    /// Bridged to the Responses API: a model served only there, or a tool turn of a model whose
-    /// tool turns go there.
+    /// Bridged to the Responses API: a model served only there, a value only it takes, or a tool
+    /// turn of a model whose tool turns go there (unless it asks for no reasoning at all, which
+    /// leaves nothing to keep and nothing for chat to refuse).
     var route: Route {
-        Route(client: request.endpoint, bridged: fixes.contains(.useResponses) || (request.carriesTools && fixes.toolTurns == .responses))
+        guard request.endpoint == .chat else { return Route(client: request.endpoint, bridged: true) }
+        let sent = fixes.applied(to: request.body)
+        let valued = fixes.contains { fix in
+            if case .responsesFor(let path, let value) = fix { sent.value(at: path) == .string(value) } else { false }
+        }
+        let toolTurn = request.carriesTools && fixes.toolTurns == .responses && sent["reasoning_effort"] != "none"
+        return Route(client: .chat, bridged: fixes.contains(.useResponses) || valued || toolTurn)
     }
 
     /// The upstream is asked for a stream (relayed as it comes); otherwise the answer is whole
@@ -43,10 +54,22 @@ struct Plan {
     /// Takes the lesson of a rejection of `sent`: the fix to retry with, or `nil` when there is
     /// none to learn and the rejection goes to the client.
     mutating func learn(from answer: UpstreamAnswer, sent: JSONObject) -> Fix? {
-        guard let fix = Learning.fix(status: answer.status, body: answer.body, sent: sent, api: route.upstream, applied: fixes) else {
+        guard let fix = Learning.fix(status: answer.status, body: answer.body, sent: sent, api: route.upstream, applied: fixes),
+              !touchesPreset(fix) else {
             return nil
         }
         fixes.append(fix)
         return fix
+    }
+
+    /// A preset is the operator's word: a field it sets that the model refuses is the upstream's
+    /// error to tell, not something to drop.
+    private func touchesPreset(_ fix: Fix) -> Bool {
+        let path: String
+        switch fix {
+        case .drop(let key), .rename(let key, _), .mapValue(let key, _, _): path = key
+        default: return false
+        }
+        return preset.contains { $0 == path || $0.hasPrefix(path + ".") || path.hasPrefix($0 + ".") }
     }
 }

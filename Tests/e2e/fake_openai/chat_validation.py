@@ -43,8 +43,12 @@ def check_model(body: dict, family: Family, verified: bool) -> e.Rejection | Non
     stream = body.get("stream") is True
     if stream and family.chat_stream != NATIVE:
         return e.unsupported_stream(o1_wording=family.chat_stream == REJECTED_O1)
-    if family.tools_need_responses and uses_function_tools(body) and reasons(body):
-        return e.tools_with_reasoning(body["model"])
+    effort = body.get("reasoning_effort")
+    if effort is not None and family.chat_efforts and effort not in family.chat_efforts:
+        return e.unsupported_choice("reasoning_effort", effort, family.chat_efforts)
+    if family.tools_need_responses and uses_function_tools(body) and reasons(body, family):
+        return e.tools_with_reasoning(body["model"], or_none=family.reasons_by_default
+                                      and "none" in family.chat_efforts)
     if stream and family.verified_stream and not verified:
         return e.unverified_stream()
     return None
@@ -54,5 +58,6 @@ def uses_function_tools(body: dict) -> bool:
     return any(isinstance(t, dict) and t.get("type") == "function" for t in body.get("tools") or [])
 
 
-def reasons(body: dict) -> bool:
-    return body.get("reasoning_effort") not in (None, "none")
+def reasons(body: dict, family: Family) -> bool:
+    effort = body.get("reasoning_effort")
+    return effort != "none" and (effort is not None or family.reasons_by_default)

@@ -145,11 +145,13 @@ def unsupported_stream(o1_wording=False) -> Rejection:
                              f"{tail}", "stream", "unsupported_value")
 
 
-def tools_with_reasoning(model) -> Rejection:
-    # gpt-5.4 and later: pipecat-ai/pipecat#4043, openai/openai-openapi#541.
+def tools_with_reasoning(model, or_none=False) -> Rejection:
+    # gpt-5.4 and later: pipecat-ai/pipecat#4043, openai/openai-openapi#541; gpt-5.6, which
+    # reasons by default, offers effort none instead (BerriAI/litellm PR #34569, GEMISIS/leviath#333).
+    tail = ("To use function tools, use /v1/responses or set reasoning_effort to 'none'." if or_none
+            else "Please use /v1/responses instead.")
     return 400, openai_error(f"Function tools with reasoning_effort are not supported for {model} "
-                             "in /v1/chat/completions. Please use /v1/responses instead.",
-                             "reasoning_effort", None)
+                             f"in /v1/chat/completions. {tail}", "reasoning_effort", None)
 
 
 VERIFY_TAIL = ("Please go to: https://platform.openai.com/settings/organization/general and click "

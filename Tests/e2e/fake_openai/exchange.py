@@ -134,9 +134,9 @@ class Exchange:
             if i == stop:
                 if error:
                     ev = self.dialect.error_event(i)
-                    write(self.dialect.frame(ev))
                     self.rec["response"]["events"].append(ev)
                     self.rec["response"]["error_event"] = True
+                    write(self.dialect.frame(ev))
                 elif dropped:
                     self.rec["response"]["dropped"] = True
                     h.close_connection = True
@@ -154,8 +154,11 @@ class Exchange:
                 if not self.wait(think):
                     raise ClientGone()
                 self.watch()["answered_at"] = time.time()
-            write(self.dialect.frame(ev))
+            # Recorded before it is written: a client that has the event may look at the record
+            # at once (the proxy ends a Responses stream at its final event, before this stream
+            # ends).
             self.rec["response"]["events"].append(ev)
+            write(self.dialect.frame(ev))
             if delay and not h.wait_or_gone(delay, self.conn):
                 raise ClientGone()
         tail = self.dialect.tail

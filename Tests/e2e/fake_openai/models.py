@@ -47,8 +47,11 @@ class Family:
     rejects: tuple[Unsupported | OnlyDefault, ...] = ()  # chat parameters, checked in order
     roles: tuple[str, ...] = ()  # chat roles rejected
     tools_need_responses: bool = False  # function tools + reasoning_effort: 400 on chat
+    reasons_by_default: bool = False  # without reasoning_effort it reasons (tools refused alike)
     verified_stream: bool = False  # stream: true needs a verified organization
     efforts: tuple[str, ...] = ()  # the only reasoning.effort values accepted (empty: any)
+    chat_efforts: tuple[str, ...] = ()  # the only chat reasoning_effort values (empty: any)
+    modes: tuple[str, ...] = ()  # reasoning.mode values taken (empty: the parameter is refused)
 
     def matches(self, model: str) -> bool:
         return any(fnmatchcase(model, p) for p in self.match)
@@ -64,6 +67,11 @@ O_SERIES = (Unsupported("max_tokens"), Unsupported("temperature"), Unsupported("
             Unsupported("parallel_tool_calls"), *PENALTIES, *LOGPROBS)
 GPT_5 = (Unsupported("max_tokens"), OnlyDefault("temperature", 1), Unsupported("top_p"),
          *LOGPROBS, *PENALTIES)
+# gpt-6-astra and gpt-6.1 (BerriAI/litellm, genkit-ai/genkit PR #6303, inspect_ai PR #5254): no
+# max_tokens, no stop, temperature only 1; chat efforts low to xhigh, `max` on Responses only;
+# tools refused on chat at every effort (bolna-ai/bolna PR #1019).
+GPT_6 = (Unsupported("max_tokens"), Unsupported("stop"), OnlyDefault("temperature", 1))
+GPT_6_CHAT_EFFORTS = ("low", "medium", "high", "xhigh")
 
 FAMILIES: tuple[Family, ...] = (
     # Responses-only first: their names would otherwise match the chat families below.
@@ -115,6 +123,21 @@ FAMILIES: tuple[Family, ...] = (
            {"gpt-5.4": "gpt-5.4-2026-03-05", "gpt-5.4-mini": "gpt-5.4-mini-2026-03-17",
             "gpt-5.5": "gpt-5.5-2026-04-23"},
            rejects=GPT_5, tools_need_responses=True, verified_stream=True),
+    Family("gpt-5.6 (sol, terra, luna)", ("gpt-5.6*",),
+           {"gpt-5.6-sol": "gpt-5.6-sol-2026-07-09", "gpt-5.6-terra": "gpt-5.6-terra-2026-07-09",
+            "gpt-5.6-luna": "gpt-5.6-luna-2026-07-09"},
+           rejects=GPT_5, tools_need_responses=True, reasons_by_default=True, verified_stream=True,
+           chat_efforts=("none", "minimal", "low", "medium", "high", "xhigh"),
+           efforts=("none", "minimal", "low", "medium", "high", "xhigh", "max"), modes=("standard", "pro")),
+    Family("gpt-6 (astra, 6.1 sol, terra)", ("gpt-6", "gpt-6-*", "gpt-6.*"),
+           {"gpt-6-astra": "gpt-6-astra-2026-09-16", "gpt-6.1-sol": "gpt-6.1-sol-2026-10-26",
+            "gpt-6.1-terra": "gpt-6.1-terra-2026-10-26"},
+           rejects=GPT_6, tools_need_responses=True, reasons_by_default=True, chat_efforts=GPT_6_CHAT_EFFORTS,
+           efforts=(*GPT_6_CHAT_EFFORTS, "max"), modes=("standard", "pro")),
+    Family("gpt-7-test (test: a gpt-6-like model no built-in rule knows)", ("gpt-7-test*",),
+           {"gpt-7-test": "gpt-7-test-2026-12-01"},
+           rejects=GPT_6, tools_need_responses=True, reasons_by_default=True, chat_efforts=GPT_6_CHAT_EFFORTS,
+           efforts=(*GPT_6_CHAT_EFFORTS, "max"), modes=("standard", "pro")),
     Family("gpt-5", ("gpt-5", "gpt-5-2*", "gpt-5-mini", "gpt-5-mini-2*", "gpt-5-nano",
                      "gpt-5-nano-2*", "gpt-5.1", "gpt-5.1-2*", "gpt-5.2", "gpt-5.2-2*"),
            {"gpt-5": "gpt-5-2025-08-07", "gpt-5-mini": "gpt-5-mini-2025-08-07",
@@ -162,6 +185,9 @@ def describe() -> str:
         notes = [n for n, on in (("not a reasoning model", not f.reasoning),
                                  ("function tools + reasoning_effort → use /v1/responses",
                                   f.tools_need_responses),
+                                 ("reasons without reasoning_effort", f.reasons_by_default),
+                                 (f"chat reasoning_effort only {'/'.join(f.chat_efforts)}", f.chat_efforts),
+                                 (f"reasoning.mode {'/'.join(f.modes)}", f.modes),
                                  ("stream needs a verified organization", f.verified_stream),
                                  (f"reasoning.effort only {'/'.join(f.efforts)}", f.efforts))
                  if on]

@@ -252,6 +252,11 @@ def check_model(body: dict, family: Family, verified: bool) -> e.Rejection | Non
         return e.unsupported_parameter("reasoning.effort")
     if effort is not None and family.efforts and effort not in family.efforts:
         return e.unsupported_choice("reasoning.effort", effort, family.efforts)
+    mode = reasoning.get("mode")
+    if mode is not None and not family.modes:
+        return e.unsupported_parameter("reasoning.mode")
+    if mode is not None and mode not in family.modes:
+        return e.unsupported_choice("reasoning.mode", mode, family.modes)
     if not family.reasoning and "reasoning.encrypted_content" in (body.get("include") or []):
         return e.encrypted_content_unsupported()
     if family.reasoning:

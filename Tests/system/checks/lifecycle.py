@@ -111,7 +111,9 @@ def crash_visible(ctx: Context) -> Verdict:
     v.expect(not left, f"still loaded: {left}")
     # The report reads PID 1's entries: the held exchange wrote none, so it is a failed exchange
     # of its own, with systemd's reason.
-    report = ct.run(ctx.installed.binary, "usage", "--json", f"--since=@{int(since)}")
+    # From the check's own start to the microsecond: a whole second back could take in the
+    # instance runtime-max cut just before (a crash of its own, "timeout").
+    report = ct.run(ctx.installed.binary, "usage", "--json", f"--since=@{since:.6f}")
     try:
         total = json.loads(report.stdout)["total"]
     except (ValueError, KeyError):

@@ -11,6 +11,11 @@ enum Responses {
     static let chatOnly = ["n", "stop", "presence_penalty", "frequency_penalty", "logit_bias", "seed", "logprobs",
                            "top_logprobs", "modalities", "audio", "prediction", "functions", "function_call",
                            "stream_options", "web_search_options"]
+    /// Responses parameters chat completions has no name for (openai-python's
+    /// `response_create_params.py`): a preset that sets one takes its requests there.
+    static let onlyFields: Set<String> = ["background", "context_management", "conversation", "include", "instructions",
+                                          "max_output_tokens", "max_tool_calls", "previous_response_id", "prompt",
+                                          "reasoning", "text", "truncation"]
 
     /// The translated request. Messages become `input` items in their order, system and
     /// developer messages included as items of their own role (the Responses API takes both, and
@@ -24,10 +29,14 @@ enum Responses {
                      continuity: Continuity = Continuity()) -> JSONObject {
         let chat = fixes.applied(to: request.body)
         var body = JSONObject()
-        var reasoning = JSONObject()
-        var text = JSONObject()
+        // A preset's `reasoning` and `text` (in the Responses API's own names) are the start; the
+        // client's chat parameters go into them.
+        var reasoning = chat["reasoning"]?.object ?? JSONObject()
+        var text = chat["text"]?.object ?? JSONObject()
         for (key, value) in chat.fields {
             switch key {
+            case "reasoning" where value.object != nil, "text" where value.object != nil:
+                break
             case "messages":
                 body["input"] = .array(input(from: value.array ?? [], replay: continuity.replay))
             case "tools":
