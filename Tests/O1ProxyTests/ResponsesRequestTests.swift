@@ -21,6 +21,9 @@ struct ParameterRow: CustomTestStringConvertible, Sendable {
         ParameterRow(chat: #""max_completion_tokens":2000"#, responses: #""max_output_tokens":2000"#),
         ParameterRow(chat: #""max_tokens":5"#, responses: #""max_output_tokens":16"#),
         ParameterRow(chat: #""max_tokens":5,"max_completion_tokens":300"#, responses: #""max_output_tokens":300"#),
+        // A preset's (or the client's own) Responses name gives way to the chat parameter, either order.
+        ParameterRow(chat: #""max_output_tokens":50,"max_tokens":100"#, responses: #""max_output_tokens":100"#),
+        ParameterRow(chat: #""max_tokens":100,"max_output_tokens":50"#, responses: #""max_output_tokens":100"#),
         ParameterRow(chat: #""reasoning_effort":"high""#, responses: #""reasoning":{"effort":"high"}"#),
         ParameterRow(chat: #""response_format":{"type":"json_object"}"#, responses: #""text":{"format":{"type":"json_object"}}"#),
         ParameterRow(chat: #""response_format":{"type":"json_schema","json_schema":{"name":"n","schema":{"type":"object"},"strict":true}}"#,

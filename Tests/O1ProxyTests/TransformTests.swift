@@ -120,6 +120,14 @@ private func expectKept(_ body: JSONObject, original: JSONObject, expectedKeys: 
         #expect(error?.param == "messages")
     }
 
+    /// `input` next to `messages`: two conversations, and no upstream takes both.
+    @Test func chatWithResponsesInput() {
+        let error = validationError(#"{"model":"o1-pro","messages":[{"role":"user","content":"x"}],"input":[{"role":"user","content":"y"}]}"#)
+        #expect(error?.status == 400)
+        #expect(error?.param == "input")
+        #expect(error?.code == "unknown_parameter")
+    }
+
     @Test func messageThatIsNotAnObject() {
         let error = validationError(#"{"model":"o1","messages":[{"role":"user","content":"hi"},"hi"]}"#)
         #expect(error?.status == 400)

@@ -26,7 +26,7 @@ struct ClientRequest: Equatable, Sendable {
     /// Responses stream always ends with its usage).
     let includeUsage: Bool
 
-    /// A chat completion: `model` and a non-empty `messages` of objects.
+    /// A chat completion: `model`, a non-empty `messages` of objects and no `input`.
     init(chat bytes: [UInt8]) throws(APIError) {
         let body = try Self.checked(bytes)
         guard let messages = body["messages"]?.array, !messages.isEmpty else {
@@ -35,6 +35,12 @@ struct ClientRequest: Equatable, Sendable {
         }
         if let i = messages.firstIndex(where: { $0.object == nil }) {
             throw .badRequest("'messages[\(i)]' must be an object.", param: "messages[\(i)]", code: "invalid_type")
+        }
+        // A second conversation in the Responses API's name: no upstream takes both, and the
+        // bridge would have to choose one of them.
+        if body["input"] != nil {
+            throw .badRequest("Unknown parameter: 'input'. A chat completion sends its conversation as 'messages'; "
+                              + "'input' belongs to /v1/responses.", param: "input", code: "unknown_parameter")
         }
         self.init(.chat, body, includeUsage: body["stream_options"]?["include_usage"]?.bool ?? false)
     }

@@ -61,7 +61,10 @@ enum Responses {
             case _ where chatOnly.contains(key):
                 break
             default:
-                body[key] = value
+                // What a chat parameter was translated to wins over the same Responses name sent
+                // as is (a preset's `max_output_tokens` under the client's `max_tokens`), in
+                // whichever order the two came.
+                if body[key] == nil { body[key] = value }
             }
         }
         if summary != .off { reasoning["summary"] = .string(summary.rawValue) }
