@@ -44,7 +44,7 @@ package struct JSONParser {
         return Result { () throws(JSONSyntaxError) in try parser.parseDocument() }
     }
 
-    package mutating func parseDocument() throws(JSONSyntaxError) -> JSON {
+    private mutating func parseDocument() throws(JSONSyntaxError) -> JSON {
         skipWhitespace()
         let value = try parseValue(depth: 0)
         try end()
@@ -191,19 +191,30 @@ package struct JSONParser {
             index += 1
             return
         }
-        // The keys so far: where they lie in the input, or (with escapes, rarely) their bytes.
+        // The keys so far: where they lie in the input, or (with escapes, rarely) their bytes; past
+        // `linearKeys` of them, a set, so that a body of a million keys is not a trillion compares.
         var seen: [StringToken] = []
+        var seenSet: Set<[UInt8]> = []
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
             let keyOffset = index
             let token = try scanString()
             try Self.with(token, in: bytes) { (key) throws(JSONSyntaxError) in
-                for other in seen where Self.with(other, in: bytes, { $0.count == key.count && (key.isEmpty || memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0) }) {
+                let duplicate: Bool
+                if seen.count < Self.linearKeys {
+                    duplicate = seen.contains { other in
+                        Self.with(other, in: bytes) { $0.count == key.count && (key.isEmpty || memcmp($0.baseAddress!, key.baseAddress!, key.count) == 0) }
+                    }
+                    seen.append(token)
+                    if seen.count == Self.linearKeys, !duplicate { seenSet = Set(seen.map { Self.with($0, in: bytes) { Array($0) } }) }
+                } else {
+                    duplicate = !seenSet.insert(Array(key)).inserted
+                }
+                if duplicate {
                     index = keyOffset
                     throw fail("duplicate key \"\(String(decoding: key, as: UTF8.self))\"")
                 }
-                seen.append(token)
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                 index += 1
@@ -264,6 +275,10 @@ package struct JSONParser {
         }
         return start..<index
     }
+
+    /// Objects up to this many keys (all a request's own) are checked for duplicates by
+    /// comparing, without hashing or copying a key.
+    private static let linearKeys = 16
 
     /// A string's content: where it lies when it has no escape (most do), its decoded bytes
     /// otherwise.
