@@ -169,6 +169,8 @@ import Testing
             (#"{"date": "2026-12-01", "prices": {"x": {"input": 1}}}"#, #"needs "input" and "output""#),
             (#"{"date": "2026-12-01", "prices": {"x": {"input": -1, "output": 2}}}"#, #""input" must be a number"#),
             (#"{"date": "2026-12-01", "prices": {"x": {"input": "1", "output": 2}}}"#, #""input" must be a number"#),
+            (#"{"date": "2026-12-01", "prices": {"x": {"input": 1e12, "output": 2}}}"#, #""input" must be a number"#),
+            (#"{"date": "2026-12-01", "prices": {"x": {"input": 1, "output": 1e400}}}"#, #""output" must be a number"#),
             (#"{"date": "2026-12-01", "prices": {"x": {"input": 1, "output": 2, "cached": 1}}}"#, #"unknown key "cached""#),
             (#"{"date": "2026-12-01", "prices": {"x-*": {"input": 1, "output": 2}}}"#, "patterns go in \"aliases\""),
             (#"{"date": "2026-12-01", "prices": {"x": {"input": 1, "output": 2, "flex": 3}}}"#, #"the price of "x" flex must be an object"#),

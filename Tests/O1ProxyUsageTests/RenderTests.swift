@@ -198,6 +198,9 @@ import Testing
         #expect(Format.usd(0) == "$0.0000")
         #expect(Format.usd(-0.031) == "-$0.0310")
         #expect(Format.usd(-0.00001) == "$0.0000")
+        // Past what the fixed point holds (only forged token counts get there): whole units, no trap.
+        #expect(Format.usd(2e17) == "$200,000,000,000,000,000")
+        #expect(Format.fixed(2e19, decimals: 6) == "2e+19")
         #expect(Format.duration(999) == "999 ms")
         #expect(Format.duration(2149) == "2.1 s")
         #expect(Format.duration(75_400) == "75 s")

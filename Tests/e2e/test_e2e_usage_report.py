@@ -54,12 +54,13 @@ def test_report_of_the_proxys_own_log(proxy, fake, tmp_path):
     answer("o3-mini", h.chat(proxy.port, {"model": "o3-mini", "stream": True, "stream_options": {"include_usage": True},
                                           "messages": [{"role": "user", "content": "a native stream"}]}))
     answer("gpt-4o", h.chat(proxy.port, {"model": "gpt-4o", "messages": [{"role": "user", "content": "plain"}]}))
+    answer("o1-pro", h.chat(proxy.port, {"model": "o1-pro", "messages": [{"role": "user", "content": "bridged"}]}))
     answer("o9-future", h.chat(proxy.port, {"model": "o9-future", "max_tokens": 50, "temperature": 0.3, "messages": [
         {"role": "system", "content": "learn"}, {"role": "user", "content": "three fixes"}]}))
     assert h.chat(proxy.port, b"{oops").status == 400
     assert h.request(proxy.port, "GET", "/v1/models").status == 200
     assert h.chat(proxy.port, {"model": "fault-500-json", "messages": [{"role": "user", "content": "x"}]}).status == 500
-    lines = [e for e in proxy.entries(mark, count=8)]
+    lines = [e for e in proxy.entries(mark, count=9)]
 
     log = tmp_path / "proxy.log"
     log.write_bytes(proxy.log_path.read_bytes()[mark:])  # systemd-socket-activate's lines included
@@ -70,9 +71,9 @@ def test_report_of_the_proxys_own_log(proxy, fake, tmp_path):
         return sum(int(e.get(key, 0)) for e in lines if e.get("model") == model)
 
     rows = rows_by_model(report)
-    assert set(rows) == {"o1-mini", "o3-mini", "gpt-4o", "o9-future", "fault-500-json", None}
-    assert report["total"]["exchanges"] == 8
-    for model in ("o1-mini", "o3-mini", "gpt-4o", "o9-future"):
+    assert set(rows) == {"o1-mini", "o3-mini", "gpt-4o", "o1-pro", "o9-future", "fault-500-json", None}
+    assert report["total"]["exchanges"] == 9
+    for model in ("o1-mini", "o3-mini", "gpt-4o", "o1-pro", "o9-future"):
         tokens = rows[model]["tokens"]
         # The report says what the log says, and the log what the clients were told.
         for key in ("prompt", "completion", "reasoning"):
@@ -84,11 +85,12 @@ def test_report_of_the_proxys_own_log(proxy, fake, tmp_path):
         cached = sum(u.get("prompt_tokens_details", {}).get("cached_tokens", 0) for u in seen[model]) \
             if any("cached_tokens" in e for e in lines) else 0
         assert tokens["cached"] == cached
-    # What pricing needs: the tier that served each answer, and the cache writes, where the
-    # upstream says them (the fake's Responses answers do, whole and streamed).
-    for model in ("o1-mini", "o3-mini", "gpt-4o", "o9-future"):
+    # What pricing needs: the tier that served each answer (whole, faked, native stream, bridged),
+    # and the cache writes where the upstream says them (the fake's Responses answers do).
+    for model in ("o1-mini", "o3-mini", "gpt-4o", "o1-pro", "o9-future"):
         assert rows[model]["tokens"]["cache_write"] == logged(model, "cache_write_tokens")
-    assert all(e["service_tier"] == "default" for e in lines if e.get("api") == "responses"), lines
+    assert [e.get("service_tier") for e in lines if "prompt_tokens" in e] == ["default"] * 6, lines
+    assert next(e for e in lines if e.get("model") == "o1-pro")["cache_write_tokens"] == "0"
     assert rows["o1-mini"]["exchanges"] == 2
     assert rows["o1-mini"]["cost"]["priced_as"] == "o1-mini"
     fixes = next(e for e in lines if e.get("model") == "o9-future")["learned"].split()
@@ -104,12 +106,12 @@ def test_report_of_the_proxys_own_log(proxy, fake, tmp_path):
     if all("time" in e for e in lines):
         assert report["undated_exchanges"] == 0 and report["period"] is not None
     else:
-        assert report["undated_exchanges"] == 8 and report["period"] is None
+        assert report["undated_exchanges"] == 9 and report["period"] is None
 
     text = usage("--file", str(log))
     assert text.returncode == 0
     out = text.stdout.decode()
-    assert "8 exchanges" in out and "o9-future" in out and "no price" in out
+    assert "9 exchanges" in out and "o9-future" in out and "no price" in out
     assert "No price for o9-future" in out
 
 
@@ -456,6 +458,28 @@ def test_an_operators_prices_override_the_rules(tmp_path):
                                          "long_prompt": False, "exchanges": 1}]
     text = usage("--file", str(log), env={"O1_PROXY_PRICES": str(prices)}).stdout.decode()
     assert "No price for gpt-6-astra at service tier priority (1 exchange)" in text and "≥ $0.4000" in text
+
+
+def test_the_dearest_prices_on_the_largest_counts_still_report(tmp_path):
+    """The largest rate a prices file may set, on the largest token count the reader takes, in
+    every exchange: a cost of trillions, shown and summed, not a crash of every form."""
+    log = tmp_path / "x.log"
+    log.write_text("".join(
+        f"o1-proxy: POST /v1/chat/completions m 200 in 10 ms time=2026-11-24T12:00:{i:02d}Z model=m "
+        "status=200 prompt_tokens=999999999999 completion_tokens=0\n" for i in range(20)))
+    prices = tmp_path / "prices.json"
+    prices.write_text(json.dumps({"date": "2026-12-01", "prices": {"m": {"input": 1000000, "output": 1000000}}}))
+    env = {"O1_PROXY_PRICES": str(prices)}
+    report = usage_json("--file", str(log), env=env)
+    assert report["total"]["cost"]["usd"] == pytest.approx(20 * 999999999999)
+    text = usage("--file", str(log), env=env).stdout.decode()
+    assert "$19,999,999,999,980" in text, text
+    page = tmp_path / "page.html"
+    assert usage("--file", str(log), "--html", str(page), env=env).returncode == 0
+    tight = tmp_path / "tight.json"
+    tight.write_text(json.dumps({"date": "2026-12-01", "prices": {"m": {"input": 1e7, "output": 1}}}))
+    refused = usage("--file", str(log), env={"O1_PROXY_PRICES": str(tight)})
+    assert refused.returncode != 0 and b"from 0 to 1000000" in refused.stderr
 
 
 # --------------------------------------------------------------------------------------

@@ -52,10 +52,16 @@ enum Format {
         return rounded == 0 && share > 0 ? "<1 %" : "\(rounded) %"
     }
 
-    /// A non-negative amount with a fixed number of decimals, rounded half up.
+    /// A non-negative amount with a fixed number of decimals, rounded half up. An amount too
+    /// large for that (only a forged journal's token counts make one) is shown in whole units.
     static func fixed(_ value: Double, decimals: Int, grouped: Bool = false) -> String {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
+        guard max(value, 0) * scale < 9e18 else {
+            let whole = value.rounded()
+            guard whole < 9e18 else { return "\(whole)" }
+            return grouped ? count(Int(whole)) : String(Int(whole))
+        }
         let scaled = Int64((max(value, 0) * scale).rounded())
         let unit = Int64(scale)
         let whole = Int(scaled / unit)

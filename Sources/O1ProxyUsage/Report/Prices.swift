@@ -268,8 +268,9 @@ struct PriceList: Sendable {
         }
         func amount(_ key: String) throws(PricesFileError) -> Double? {
             guard let field = value[key] else { return nil }
-            guard let number = field.double, number.isFinite, number >= 0 else {
-                throw fail("\"\(model)\": \"\(path)\(key)\" must be a number of US dollars per million tokens, 0 or more")
+            // A bound far above any list price keeps every sum of costs finite.
+            guard let number = field.double, number >= 0, number <= 1_000_000 else {
+                throw fail("\"\(model)\": \"\(path)\(key)\" must be a number of US dollars per million tokens, from 0 to 1000000")
             }
             return number
         }

@@ -64,7 +64,8 @@ def completion(body: dict, plan: Plan, model: str, reasoning: bool, length=False
 def stream_events(answer: dict, include_usage: bool) -> list[dict]:
     """The chunks of the native stream equivalent of `answer`."""
     base = {"id": answer["id"], "object": "chat.completion.chunk", "created": answer["created"],
-            "model": answer["model"], "system_fingerprint": answer["system_fingerprint"]}
+            "model": answer["model"], "service_tier": answer["service_tier"],
+            "system_fingerprint": answer["system_fingerprint"]}
     events = []
 
     def chunk(index, delta, finish=None):
