@@ -165,7 +165,11 @@ private func answerKey(_ messages: [JSON], _ answer: JSONObject, scope: Reasonin
         ]
         for other in others {
             #expect(answerKey(asked, answer, scope: other) != key)
-            #expect(other.cacheKey(asked) != scope.cacheKey(asked) || other.model != scope.model)
+        }
+        // The cache key is the credential's and the upstream's; OpenAI keeps each model's cache
+        // apart by itself.
+        for other in others where other.model == scope.model {
+            #expect(other.cacheKey(asked) != scope.cacheKey(asked))
         }
         let otherConversation = try messages(#"[{"role":"user","content":"stop"}]"#)
         #expect(answerKey(otherConversation, answer) != key)
@@ -312,7 +316,7 @@ private func answerKey(_ messages: [JSON], _ answer: JSONObject, scope: Reasonin
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try #require(ReasoningStore(directory: dir, maxBytes: 1 << 20, lifetime: 3600))
         let items = [KeptReasoning(item: item("rs_1"), before: .call("call_1"))]
-        store.keep(items, as: key, in: 5)
+        #expect(store.keep(items, as: key, in: 5))
         #expect(store.lookup([key], in: 5) == [key: items])
         #expect(store.lookup([key], in: 6).isEmpty)
         let path = dir + "/" + ReasoningStore.fileName(5)
@@ -322,8 +326,30 @@ private func answerKey(_ messages: [JSON], _ answer: JSONObject, scope: Reasonin
         store.forget([key], in: 5)
         #expect(store.lookup([key], in: 5).isEmpty)
         #expect(store.warning == nil)
-        #expect(store.clear() == 1)
+        store.keep(items, as: key, in: 5)
+        // Cleared without a store: a setting may have turned it off since its files were written.
+        #expect(ReasoningStore.clear(directory: dir).removed == 1)
+        #expect(ReasoningStore.clear(directory: dir).warning == nil)
         #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    /// A file over its share (the operator lowered O1_PROXY_REASONING_MB) finds nothing and says
+    /// so; the next turn kept rewrites it within the share.
+    @Test func aFileOverItsShareIsRewritten() throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let big = try #require(ReasoningStore(directory: dir, maxBytes: ReasoningStore.fileCount * 8192, lifetime: 3600))
+        for n in 0..<20 {
+            big.keep([KeptReasoning(item: item("rs_\(n)", String(repeating: "x", count: 300)), before: .message)],
+                     as: String(repeating: "0", count: 62) + String(format: "%02x", n), in: 2)
+        }
+        let small = try #require(ReasoningStore(directory: dir, maxBytes: ReasoningStore.fileCount * 2048, lifetime: 3600))
+        #expect(small.lookup([key], in: 2).isEmpty)
+        #expect(small.warning?.contains("is over 2 KiB") == true)
+        #expect(small.keep([KeptReasoning(item: item("rs_new"), before: .message)], as: key, in: 2))
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: dir + "/" + ReasoningStore.fileName(2))[.size] as? Int)
+        #expect(size <= 2048)
+        #expect(small.lookup([key], in: 2).count == 1)
     }
 
     /// A turn kept costs one appended line until the file outgrows its share; then it is
@@ -351,14 +377,15 @@ private func answerKey(_ messages: [JSON], _ answer: JSONObject, scope: Reasonin
         try Data("not a store\n".utf8).write(to: URL(fileURLWithPath: dir + "/" + ReasoningStore.fileName(1)))
         let store = try #require(ReasoningStore(directory: dir, maxBytes: 1 << 20, lifetime: 3600))
         #expect(store.lookup([key], in: 1).isEmpty)
-        store.keep([KeptReasoning(item: item("rs_1"), before: .message)], as: key, in: 1)
+        // Kept, though the store warns of the file it replaced: the journal counts it kept.
+        #expect(store.keep([KeptReasoning(item: item("rs_1"), before: .message)], as: key, in: 1))
         #expect(store.warning?.contains("was not a kept-reasoning file; replaced") == true)
         #expect(store.lookup([key], in: 1).count == 1)
     }
 
     @Test func anUnwritableDirectoryOnlyWarns() throws {
         let store = try #require(ReasoningStore(directory: "/nonexistent/o1-proxy", maxBytes: 1 << 20, lifetime: 3600))
-        store.keep([KeptReasoning(item: item("rs_1"), before: .message)], as: key, in: 1)
+        #expect(!store.keep([KeptReasoning(item: item("rs_1"), before: .message)], as: key, in: 1))
         #expect(store.warning?.hasPrefix("kept reasoning not kept: cannot open /nonexistent/o1-proxy/reasoning.lock") == true)
         #expect(store.lookup([key], in: 1).isEmpty)
     }

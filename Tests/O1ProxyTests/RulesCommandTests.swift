@@ -47,7 +47,7 @@ import Testing
             + "40 KiB of 32 MiB, each for 24 h; --clear-reasoning removes it.\n"), "\(text)")
         let none = RulesCommand.render(operatorRules: [], rulesFile: nil, learned: LearnedFixes(), statePath: "/s/learned.tsv",
                                        lifetime: 86_400, reasoning: nil, now: 0)
-        #expect(none.contains("# Reasoning for tool turns: nothing is kept (O1_PROXY_REASONING_MB=0)."))
+        #expect(none.contains("# Reasoning for tool turns: nothing is kept (O1_PROXY_REASONING_MB or O1_PROXY_REASONING_HOURS is 0)."))
     }
 
     @Test func withoutStateNothingIsKept() {

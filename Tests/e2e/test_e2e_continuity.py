@@ -221,8 +221,8 @@ def test_a_clients_own_cache_key_is_kept(start_proxy, fake, tmp_path):
 
 
 def test_an_unusable_store_costs_only_the_replay(start_proxy, fake, tmp_path):
-    """A store file that is not one, and a state directory the proxy cannot write: each turn
-    is answered, and the journal warns."""
+    """A store whose lock cannot be taken: the turn is answered, and the journal warns (a file
+    that is not a store, and an unwritable directory: ReasoningStoreTests)."""
     (tmp_path / "reasoning.lock").mkdir()  # nothing can take the lock
     proxy = start_proxy(STATE_DIRECTORY=str(tmp_path))
     mark = proxy.mark()
@@ -237,14 +237,18 @@ def test_rules_shows_the_store_and_clears_it(start_proxy, fake, tmp_path):
     proxy = start_proxy(STATE_DIRECTORY=str(tmp_path))
     ask(client(proxy), [{"role": "user", "content": "please call a tool"}], stream=False)
 
-    def rules(*args):
-        env = {"PATH": os.environ["PATH"], "STATE_DIRECTORY": str(tmp_path)}
+    def rules(*args, **settings):
+        env = {"PATH": os.environ["PATH"], "STATE_DIRECTORY": str(tmp_path), **settings}
         return subprocess.run([str(h.proxy_binary()), "rules", *args], env=env, capture_output=True, text=True, timeout=30)
 
     shown = rules()
     assert shown.returncode == 0, shown.stderr
     assert f"# Reasoning kept for tool turns ({tmp_path}/reasoning-*.jsonl): 1 turn," in shown.stdout
-    cleared = rules("--clear-reasoning")
+    assert '"tools":"responses"' in shown.stdout
+    # The built-in rules as the service has them: O1_PROXY_TOOL_TURNS=chat takes tool turns off.
+    assert '"tools":"responses"' not in rules(O1_PROXY_TOOL_TURNS="chat").stdout
+    # Turned off since, the store's files are still removed.
+    cleared = rules("--clear-reasoning", O1_PROXY_REASONING_MB="0")
     assert (cleared.returncode, cleared.stdout) == (0, "removed the reasoning kept for tool turns (1 file)\n")
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".jsonl")]
     assert ": 0 turns, 0 KiB of 32 MiB, each for 24 h;" in rules().stdout

@@ -39,9 +39,8 @@ public func runRules(arguments: [String], environment: [String: String]) -> Int3
         FileHandle.standardError.write(Data("o1-proxy rules: \(error)\n".utf8))
         return 1
     }
-    let file = LearnedFixesFile(directory: config.stateDirectory, lifetime: config.learnedLifetime.inSeconds)
-    let reasoning = ReasoningStore(directory: config.stateDirectory, maxBytes: config.reasoningBytes,
-                                   lifetime: config.reasoningLifetime.inSeconds)
+    let file = LearnedFixesFile(config: config)
+    let reasoning = ReasoningStore(config: config)
     func report(_ text: String, status: Int32 = 0) -> Int32 {
         if let warning = file.warning ?? reasoning?.warning {
             FileHandle.standardError.write(Data("o1-proxy rules: \(warning)\n".utf8))
@@ -53,13 +52,16 @@ public func runRules(arguments: [String], environment: [String: String]) -> Int3
     switch action {
     case .show:
         let learned = file.all()
-        let operatorRules = Array(config.rules.rules.dropLast(RuleBook.builtIn.rules.count))
+        // The built-in rules as this configuration has them (O1_PROXY_TOOL_TURNS may change them).
+        let builtIn = RuleBook.builtIn.rules.count
+        let operatorRules = Array(config.rules.rules.dropLast(builtIn))
         let census = reasoning.map { store in
             let (turns, expired, bytes) = store.census()
             return RulesCommand.ReasoningCensus(directory: config.stateDirectory ?? "", turns: turns, expired: expired, bytes: bytes,
                                                 maxBytes: config.reasoningBytes, lifetime: config.reasoningLifetime.inSeconds)
         }
-        let text = RulesCommand.render(operatorRules: operatorRules, presets: config.rules.presets, rulesFile: environment["O1_PROXY_RULES"].flatMap { $0.isEmpty ? nil : $0 },
+        let text = RulesCommand.render(operatorRules: operatorRules, builtInRules: Array(config.rules.rules.suffix(builtIn)),
+                                       presets: config.rules.presets, rulesFile: environment["O1_PROXY_RULES"].flatMap { $0.isEmpty ? nil : $0 },
                                        learned: learned, statePath: file.path, lifetime: file.lifetime, reasoning: census,
                                        now: WallClock.now())
         return report(source.map { $0 + "\n" }.joined() + text)
@@ -72,8 +74,12 @@ public func runRules(arguments: [String], environment: [String: String]) -> Int3
         file.update { $0.forgetAll() }
         return report("forgot everything learned\n")
     case .clearReasoning:
-        guard let reasoning else { return report("no reasoning is kept (no state directory, or O1_PROXY_REASONING_MB=0)\n", status: 1) }
-        let removed = reasoning.clear()
+        guard let directory = config.stateDirectory else { return report("nothing is kept without a state directory\n", status: 1) }
+        let (removed, warning) = ReasoningStore.clear(directory: directory)
+        if let warning {
+            FileHandle.standardError.write(Data("o1-proxy rules: \(warning)\n".utf8))
+            return 1
+        }
         return report("removed the reasoning kept for tool turns (\(RulesCommand.counted(removed, "file")))\n")
     }
 }

@@ -59,7 +59,8 @@ enum RulesCommand {
 
     /// The table as text: comment lines saying where each part comes from, one rules-file
     /// entry per line.
-    static func render(operatorRules: [ModelRule], presets: [Preset] = [], rulesFile: String?, learned: LearnedFixes,
+    static func render(operatorRules: [ModelRule], builtInRules: [ModelRule] = RuleBook.builtIn.rules, presets: [Preset] = [],
+                       rulesFile: String?, learned: LearnedFixes,
                        statePath: String?, lifetime: Double, reasoning: ReasoningCensus? = nil, now: Double) -> String {
         var lines = ["# The first rule whose pattern matches a model decides its fixes; what was learned for",
                      "# that exact model applies on top. Each line is an entry of a rules file (O1_PROXY_RULES)."]
@@ -69,7 +70,7 @@ enum RulesCommand {
             lines += presets.map { String(decoding: JSON.object($0.fileEntry).encoded(), as: UTF8.self) }
         }
         lines.append("# Built in:")
-        lines += RuleBook.builtIn.rules.map(line)
+        lines += builtInRules.map(line)
         guard let statePath else {
             lines.append("# Learned: nothing is kept (no STATE_DIRECTORY).")
             lines.append("# Reasoning for tool turns: nothing is kept (no STATE_DIRECTORY); each turn goes without its predecessors'.")
@@ -81,7 +82,7 @@ enum RulesCommand {
                 + ", \(kibibytes(reasoning.bytes)) of \(kibibytes(reasoning.maxBytes)), each for \(duration(reasoning.lifetime));"
                 + " --clear-reasoning removes it.")
         } else {
-            lines.append("# Reasoning for tool turns: nothing is kept (O1_PROXY_REASONING_MB=0).")
+            lines.append("# Reasoning for tool turns: nothing is kept (O1_PROXY_REASONING_MB or O1_PROXY_REASONING_HOURS is 0).")
         }
         lines.append("# Learned from upstream rejections (\(statePath)), each applied for \(duration(lifetime)) after it was first learned:")
         if learned.entries.isEmpty { lines.append("#   nothing yet") }

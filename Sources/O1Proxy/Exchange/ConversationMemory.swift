@@ -13,8 +13,7 @@ final class ConversationMemory {
     private var keyed: (conversation: KeyedConversation, fixes: [Fix])?
 
     init(config: Config, clientHeaders: HTTPFields, model: String) {
-        store = ReasoningStore(directory: config.stateDirectory, maxBytes: config.reasoningBytes,
-                               lifetime: config.reasoningLifetime.inSeconds)
+        store = ReasoningStore(config: config)
         // Whose conversation it is, as far as the upstream can tell: a digest of the credentials
         // it is called with (the server's key, or the client's own), never the credentials.
         let credentials = UpstreamCall.credentials(config: config, clientHeaders: clientHeaders)
@@ -51,8 +50,7 @@ final class ConversationMemory {
     func keep(_ turn: KeptTurn?, of plan: Plan) -> Int? {
         guard let turn, let store, plan.continuity.keep else { return nil }
         let conversation = conversation(of: plan)
-        store.keep(turn.items, as: scope.answerKey(conversation, answer: turn.answer), in: conversation.file)
-        return store.warning == nil ? turn.items.count : 0
+        return store.keep(turn.items, as: scope.answerKey(conversation, answer: turn.answer), in: conversation.file) ? turn.items.count : 0
     }
 
     private func conversation(of plan: Plan) -> KeyedConversation {

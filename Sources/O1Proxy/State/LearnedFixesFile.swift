@@ -10,6 +10,11 @@ final class LearnedFixesFile {
 
     static let fileName = "learned.tsv"
 
+    /// Where and for how long the settings say.
+    convenience init(config: Config) {
+        self.init(directory: config.stateDirectory, lifetime: config.learnedLifetime.inSeconds)
+    }
+
     init(directory: String?, lifetime: Double) {
         self.lifetime = lifetime
         file = directory.map { StateFile(directory: $0, name: Self.fileName, lock: "learned.lock", limit: 1 << 20, what: "learned fixes") }

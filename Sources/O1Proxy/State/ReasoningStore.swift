@@ -19,6 +19,11 @@ final class ReasoningStore {
     private let share: Int
     private(set) var warning: String?
 
+    /// Where, how much and for how long the settings say; nil when they keep nothing.
+    convenience init?(config: Config) {
+        self.init(directory: config.stateDirectory, maxBytes: config.reasoningBytes, lifetime: config.reasoningLifetime.inSeconds)
+    }
+
     /// nil when nothing can be kept: no state directory, or no room given.
     init?(directory: String?, maxBytes: Int, lifetime: Double) {
         guard let directory, maxBytes > 0, lifetime > 0 else { return nil }
@@ -39,18 +44,23 @@ final class ReasoningStore {
         return KeptReasoningFile.find(keys, in: text, now: WallClock.now())
     }
 
-    /// Keeps a turn's reasoning under `key` in file `index`, in place of any kept under it.
-    func keep(_ items: [KeptReasoning], as key: String, in index: Int) {
+    /// Keeps a turn's reasoning under `key` in file `index`, in place of any kept under it;
+    /// whether it was kept (`warning` says why not, and may also tell of an earlier step that did
+    /// not stop this one, such as a foreign file replaced).
+    @discardableResult
+    func keep(_ items: [KeptReasoning], as key: String, in index: Int) -> Bool {
         let turn = KeptReasoningFile.Turn(key: key, expires: WallClock.now() + lifetime, items: items)
         let line = KeptReasoningFile.line(turn)
         guard line.count + KeptReasoningFile.header.count <= share else {
             warning = "reasoning not kept: \(line.count) bytes, over the \(share) a file of \(directory) may hold"
-            return
+            return false
         }
         let file = file(index)
         defer { note(file) }
-        if file.append(line, header: KeptReasoningFile.header) == false {
-            rewrite(file) { $0.keep(turn) }
+        switch file.append(line, header: KeptReasoningFile.header) {
+        case true?: return true
+        case false?: return rewrite(file) { $0.keep(turn) }
+        case nil: return false
         }
     }
 
@@ -61,7 +71,7 @@ final class ReasoningStore {
         rewrite(file) { $0.forget(keys) }
     }
 
-    /// What the store holds, for `o1-proxy reasoning`: unexpired turns, and bytes on disk.
+    /// What the store holds, for `o1-proxy rules`: unexpired turns, and bytes on disk.
     func census() -> (turns: Int, expired: Int, bytes: Int) {
         var census = (turns: 0, expired: 0, bytes: 0)
         let now = WallClock.now()
@@ -78,18 +88,21 @@ final class ReasoningStore {
         return census
     }
 
-    /// Removes every file: `o1-proxy reasoning --clear`. The number removed.
-    func clear() -> Int {
+    /// Removes every file of a store in `directory`, `o1-proxy rules --clear-reasoning`: also
+    /// one a setting has turned off since, whose files would otherwise stay. The number removed,
+    /// and the last file that could not be.
+    static func clear(directory: String) -> (removed: Int, warning: String?) {
         var removed = 0
-        for index in 0..<Self.fileCount {
-            let path = directory + "/" + Self.fileName(index)
+        var warning: String?
+        for index in 0..<fileCount {
+            let path = directory + "/" + fileName(index)
             if unlink(path) == 0 {
                 removed += 1
             } else if errno != ENOENT {
                 warning = "cannot remove \(path): \(String(cString: strerror(errno)))"
             }
         }
-        return removed
+        return (removed, warning)
     }
 
     private func file(_ index: Int) -> StateFile {
@@ -99,11 +112,14 @@ final class ReasoningStore {
     /// The file rewritten whole: what it held (a file that is not one is replaced), changed,
     /// without expired turns, and within three quarters of its share, so that the next appends
     /// do not rewrite it again at once.
-    private func rewrite(_ file: StateFile, _ change: (inout KeptReasoningFile) -> Void) {
-        file.update { (kept: inout KeptReasoningFile) in
+    /// Whether it was written.
+    @discardableResult
+    private func rewrite(_ file: StateFile, _ change: (inout KeptReasoningFile) -> Void) -> Bool {
+        let written: Void? = file.update { (kept: inout KeptReasoningFile) in
             change(&kept)
             kept.prune(now: WallClock.now(), maxBytes: share * 3 / 4)
         }
+        return written != nil
     }
 
     private func note(_ file: StateFile) {
