@@ -150,6 +150,20 @@ def test_an_upstream_error_before_the_head_keeps_its_status_and_shape(proxy, fak
     assert r.json() == upstream(fake)[0]["response"]["body"]
 
 
+@pytest.mark.parametrize("model", ["fault-html", "fault-truncated-json", "fault-reset"])
+def test_upstream_garbage_is_a_502_for_a_responses_client(proxy, fake, model):
+    """Not a Responses API response (an HTML page, a cut body, a reset): a 502 that says so,
+    never the garbage relayed as an answer, and no second call."""
+    mark = proxy.mark()
+    r = h.request(proxy.port, "POST", "/v1/responses", json.dumps({"model": model, "input": "x"}).encode(),
+                  headers={"Content-Type": "application/json"})
+    e = h.assert_json_error(r, 502, type_="upstream_error")
+    assert "<html" not in e["message"].lower()
+    assert len(upstream(fake)) == 1
+    entry = proxy.entry(mark)
+    assert entry["status"] == "502" and entry.get("error"), entry["_line"]
+
+
 @pytest.mark.parametrize("body,param", [
     (b'{"input":"x"}', "model"), (b'{"model":"o3","input":{"a":1}}', "input"),
     (b'{"model":"o3","input":[1]}', "input[0]"), (b'{"model":"o3","input":"x","stream":"yes"}', "stream"),

@@ -131,6 +131,24 @@ def test_upstream_error_after_headers_becomes_error_event(fast, fake, model, typ
     assert e.get("error"), e["_line"]
 
 
+def test_an_upstream_error_after_the_head_is_a_responses_error_event(fast, fake):
+    """A Responses client whose stream the grace period opened is told in its own API: one
+    `error` event, numbered first, never a chat-shaped error or a `[DONE]`."""
+    mark = fast.mark()
+    r = h.request(fast.port, "POST", "/v1/responses",
+                  json.dumps({"model": "fault-500-json-after-3", "input": "x", "stream": True}).encode(),
+                  headers={"Content-Type": "application/json"})
+    assert r.status == 200 and r.complete, "the SSE headers went out at the grace period"
+    events = h.parse_sse(r.body)
+    data = [json.loads(v) for kind, v in events if kind == "data"]
+    assert len(data) == 1, data
+    up = fake.requests("/v1/responses")[0]["response"]["body"]["error"]
+    assert data[0]["type"] == "error" and data[0]["sequence_number"] == 0 and "error" not in data[0]
+    assert data[0]["message"] == up["message"]
+    assert ("field", "event: error") in events and b"[DONE]" not in r.body
+    assert fast.entry(mark).get("error")
+
+
 def test_deadline_non_stream_is_504_and_cancels_upstream(start_proxy, fake):
     p = start_proxy(O1_PROXY_DEADLINE_SECONDS=2)
     mark = p.mark()

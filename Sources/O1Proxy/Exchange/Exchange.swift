@@ -8,11 +8,11 @@ final class Exchange {
     /// The settings, or why they could not be read: a request is answered either way.
     private let configuration: Result<Config, ConfigError>
     private let start = ContinuousClock.now
-    /// The whole exchange ends by then, whatever the upstream or the client does; a model's
-    /// rule may extend it once the model is known.
-    private var deadline: ContinuousClock.Instant
-    /// How long the exchange may take, from `start`.
+    /// How long the exchange may take, from `start`; a model's rule may extend it once the
+    /// model is known.
     private var allowed: Duration
+    /// The whole exchange ends by then, whatever the upstream or the client does.
+    private var deadline: ContinuousClock.Instant { start + allowed }
     private var record = ExchangeRecord()
     private var reply = Reply()
     /// What the client gets if its event stream opens: the upstream's stream relayed, or one
@@ -31,7 +31,6 @@ final class Exchange {
         record.warning = warning
         let settings = try? config.get()
         allowed = settings?.deadline ?? Knobs.deadline.defaultValue
-        deadline = start + allowed
         secrets = settings?.secrets ?? []
     }
 
@@ -128,22 +127,21 @@ final class Exchange {
         let chat = preset.map(asSent.applying) ?? asSent
         record.upstreamModel = preset?.model
         let rule = config.rules.rule(for: chat.model)
-        if let longer = rule?.deadline, longer > allowed {
-            allowed = longer
-            deadline = start + longer
-        }
-        let memory = LearnedFixesFile(directory: config.stateDirectory, lifetime: config.learnedLifetime.inSeconds)
+        if let longer = rule?.deadline, longer > allowed { allowed = longer }
+        let memory = LearnedFixesFile(config: config)
         var plan = Plan(request: chat, rule: rule, remembered: memory.fixes(for: chat.model), summary: config.summary, preset: preset)
         record.remembered = plan.remembered
         record.warning = memory.warning ?? record.warning
-        let conversation = ConversationMemory(config: config, clientHeaders: request.headers, model: chat.model)
-        var continued = false
+        // Made for the first bridged call: only a conversation bridged to the Responses API has
+        // reasoning to keep.
+        var conversation: ConversationMemory?
         while true {
-            if plan.bridgesChat, !continued {
-                continued = true
-                plan.continuity = conversation.continuity(for: plan)
+            if plan.bridgesChat, conversation == nil {
+                let memory = ConversationMemory(config: config, clientHeaders: request.headers, model: chat.model)
+                conversation = memory
+                plan.continuity = memory.continuity(for: plan)
                 if plan.continuity.keep { record.reasoningReplayed = plan.continuity.replayed }
-                record.warning = conversation.warning ?? record.warning
+                record.warning = memory.warning ?? record.warning
             }
             let body = plan.body
             record.api = plan.route.upstream
@@ -154,7 +152,7 @@ final class Exchange {
             streamMode = plan.streamsUpstream ? .native : .faked
             // A stream's reasoning is kept before its last bytes go out, as a whole answer's is
             // before it is sent: an agent that calls again the moment it has the answer finds it.
-            let keepTurn = { [plan] (outcome: Attempt.Outcome) in
+            let keepTurn = { [plan, conversation] (outcome: Attempt.Outcome) in
                 if case .relayed(_, _, let turn) = outcome { self.keep(turn, plan, conversation) }
             }
             switch try call(config, method: "POST", pathAndQuery: plan.route.upstream.path, headers: request.headers, body: bytes,
@@ -169,8 +167,8 @@ final class Exchange {
                     // Asked again without it: the client gets its answer, and only the reasoning is lost.
                     record.reasoningRefused = plan.continuity.replayed
                     record.reasoningReplayed = 0
-                    conversation.forget(plan.continuity, of: plan)
-                    record.warning = conversation.warning ?? record.warning
+                    conversation?.forget(plan.continuity, of: plan)
+                    record.warning = conversation?.warning ?? record.warning
                     plan.continuity.dropReplay()
                     continue
                 }
@@ -189,7 +187,7 @@ final class Exchange {
 
     /// Sends the answer (or the upstream's rejection) in the client's API, once its reasoning is
     /// kept for the next turn.
-    private func respond(with answer: UpstreamAnswer, _ plan: Plan, _ conversation: ConversationMemory) throws {
+    private func respond(with answer: UpstreamAnswer, _ plan: Plan, _ conversation: ConversationMemory?) throws {
         guard answer.status == 200 else { return try passUpstreamError(answer) }
         let completion = try plan.route.completion(from: answer.body, contentType: answer.contentType)
         record.usage = completion.usage
@@ -203,8 +201,8 @@ final class Exchange {
     }
 
     /// Keeps an answered turn's reasoning for the conversation's next turn.
-    private func keep(_ turn: KeptTurn?, _ plan: Plan, _ conversation: ConversationMemory) {
-        guard let kept = conversation.keep(turn, of: plan) else { return }
+    private func keep(_ turn: KeptTurn?, _ plan: Plan, _ conversation: ConversationMemory?) {
+        guard let conversation, let kept = conversation.keep(turn, of: plan) else { return }
         record.reasoningKept = kept
         record.warning = conversation.warning ?? record.warning
     }

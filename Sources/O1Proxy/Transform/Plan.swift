@@ -20,12 +20,17 @@ struct Plan {
         fixes = ruled + self.remembered
         self.summary = rule?.summary ?? summary
         self.preset = preset?.paths ?? []
+        route = Self.route(of: request, with: fixes)
     }
+
+    /// The way the request goes with the fixes so far: set with them, since each call, its body,
+    /// its stream and its answer ask for it again.
+    private(set) var route: Route
 
     /// Bridged to the Responses API: a model served only there, a value only it takes, or a tool
     /// turn of a model whose tool turns go there (unless it asks for no reasoning at all, which
     /// leaves nothing to keep and nothing for chat to refuse).
-    var route: Route {
+    private static func route(of request: ClientRequest, with fixes: [Fix]) -> Route {
         guard request.endpoint == .chat else { return Route(client: request.endpoint, bridged: true) }
         let sent = fixes.applied(to: request.body)
         let valued = fixes.contains { fix in
@@ -59,6 +64,7 @@ struct Plan {
             return nil
         }
         fixes.append(fix)
+        route = Self.route(of: request, with: fixes)
         return fix
     }
 

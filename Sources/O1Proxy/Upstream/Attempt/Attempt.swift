@@ -127,16 +127,11 @@ struct Attempt {
             throw APIError.upstream("The upstream sent no response.")
         case (.headed(let head), .finished(nil)):
             // A head and an empty body: a stream that ended before it began is as cut as any.
-            switch delivery {
-            case .stream where head.status == 200:
+            if case .stream = delivery, head.status == 200 {
                 state = .done
                 throw Self.cut
-            case .raw:
-                state = .relaying(head)
-                step.write = reply.openRaw(status: head.status, headers: head.headers, contentType: head.contentType)
-            case .collect, .stream:
-                state = .collecting(head, [])
             }
+            step = start(head, with: [], at: now, reply: &reply)
             try finish(&step, reply: &reply)
         case (.collecting, .finished(nil)), (.relaying, .finished(nil)):
             try finish(&step, reply: &reply)

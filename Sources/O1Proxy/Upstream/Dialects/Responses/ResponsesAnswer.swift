@@ -6,9 +6,7 @@ extension Responses {
     /// split into a second choice, where clients would lose it), summaries as
     /// `reasoning_content`. A failed response is an error with an honest status.
     static func completion(from body: [UInt8], contentType: String?) throws(APIError) -> Completion {
-        guard let response = (try? JSON(parsing: body))?.object, response["object"] == "response" || response["output"] != nil else {
-            throw APIError.upstream("The upstream answered 200 with \(body.count) bytes of \(contentType ?? "no content type") that are not a Responses API response.")
-        }
+        let response = try response(from: body, contentType: contentType)
         switch response["status"]?.string {
         case "failed"?:
             throw failure(response["error"])

@@ -24,10 +24,16 @@ extension Responses {
 
     /// A 200 must be a response for the client to make anything of it; passed on as it came.
     static func relayedCompletion(from body: [UInt8], contentType: String?) throws(APIError) -> Completion {
+        let response = try response(from: body, contentType: contentType)
+        return Completion(object: response, usage: Usage(response: .object(response)), original: body)
+    }
+
+    /// The `response` object a 200 must be, relayed or translated; a 502 saying what came instead.
+    static func response(from body: [UInt8], contentType: String?) throws(APIError) -> JSONObject {
         guard let response = (try? JSON(parsing: body))?.object, response["object"] == "response" || response["output"] != nil else {
             throw APIError.upstream("The upstream answered 200 with \(body.count) bytes of \(contentType ?? "no content type") that are not a Responses API response.")
         }
-        return Completion(object: response, usage: Usage(response: .object(response)), original: body)
+        return response
     }
 
     /// How an error is told inside a Responses stream: an `error` event, numbered after the

@@ -19,16 +19,16 @@ extension Responses {
         private var model: JSON = .null
         private var startedChoice = false
         /// A function call's `item_id` → its index among the tool calls (Responses numbers its
-        /// output items with gaps; chat clients index calls densely).
+        /// output items with gaps; chat clients index calls densely). The next index is the count
+        /// of `callsSent`, not of this map, so that an item id seen twice cannot give two calls one
+        /// index.
         private var callIndex: [String: Int] = [:]
-        /// Calls started so far, which is the next call's index: counted apart from `callIndex`,
-        /// so that an item id seen twice cannot give two calls one index.
-        private var calls = 0
         /// Separates summary parts as the whole answer joins them.
         private var lastSummaryPart: (item: String, index: Int)?
         /// What the client is being sent, gathered to key the reasoning kept with it.
         private var content = ""
         private var refusal: String?
+        /// The calls started so far, in their chat index order.
         private var callsSent: [(id: JSON, name: JSON, arguments: String)] = []
         /// Reasoning items done, waiting for the item they precede.
         private var pendingReasoning: [[UInt8]] = []
@@ -85,8 +85,7 @@ extension Responses {
                 delta(["reasoning_content": .string(separator + text)], into: &out)
             case "response.output_item.added":
                 guard let item = event["item"], item["type"] == "function_call" else { return }
-                let index = calls
-                calls += 1
+                let index = callsSent.count
                 callIndex[item["id"]?.string ?? "#\(index)"] = index
                 callsSent.append((item["call_id"] ?? .null, item["name"] ?? .null, ""))
                 delta(["tool_calls": [["index": .number(String(index)), "id": item["call_id"] ?? .null, "type": "function",
@@ -102,7 +101,7 @@ extension Responses {
                 turn = KeptTurn(kept, answering: assistantMessage(content: content, refusal: refusal, calls: callsSent.map {
                     call(id: $0.id, name: $0.name, arguments: .string($0.arguments))
                 }))
-                delta([:], finish: .string(finishReason(response, calledTools: calls > 0)), into: &out)
+                delta([:], finish: .string(finishReason(response, calledTools: !callsSent.isEmpty)), into: &out)
                 if includeUsage {
                     SSE.event(.object(chunk(choices: [], usage: usage?.chat ?? .null)), into: &out)
                 }
