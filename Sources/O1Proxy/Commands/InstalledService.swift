@@ -59,11 +59,6 @@ struct InstalledService: Equatable {
         }
     }
 
-    init(environment: [String: String], notes: [String]) {
-        self.environment = environment
-        self.notes = notes
-    }
-
     private static func run(_ executable: String, _ arguments: [String]) -> String? {
         guard access(executable, X_OK) == 0 else { return nil }
         let process = Process()

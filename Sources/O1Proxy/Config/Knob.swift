@@ -40,13 +40,21 @@ struct KnobDocumentation: Equatable, Sendable {
     var meaning: String
 }
 
+/// The longest wait a setting or a rule may give, in seconds: a week, past any model's thinking
+/// (larger values would overflow the clock).
+let longestWaitSeconds = 604_800.0
+
+/// A number as settings, the docs and rules files write it: `3`, `0.5`.
+func numberText(_ value: Double) -> String {
+    value == value.rounded() ? String(Int(value)) : String(value)
+}
+
 extension Knob where Value == Duration {
-    /// Seconds, a fraction allowed, from `minimum` to a week (past any model's thinking; larger
-    /// values would overflow the clock).
+    /// Seconds, a fraction allowed, from `minimum` to `longestWaitSeconds`.
     static func seconds(_ name: String, default seconds: Double, minimum: Double, _ meaning: String) -> Knob {
-        Knob(name, default: .seconds(seconds), shown: shown(seconds), meaning) { text throws(ConfigError) in
-            guard let value = Double(text), value >= minimum, value <= 604_800 else {
-                throw ConfigError("\(name)=\(text) is not a number from \(shown(minimum)) to 604800")
+        Knob(name, default: .seconds(seconds), shown: numberText(seconds), meaning) { text throws(ConfigError) in
+            guard let value = Double(text), value >= minimum, value <= longestWaitSeconds else {
+                throw ConfigError("\(name)=\(text) is not a number from \(numberText(minimum)) to \(numberText(longestWaitSeconds))")
             }
             return .seconds(value)
         }
@@ -64,16 +72,12 @@ extension Knob where Value == Duration {
 
     private static func span(_ name: String, default count: Double, unit: Double, named units: String, upTo most: Double,
                              _ meaning: String) -> Knob {
-        Knob(name, default: .seconds(count * unit), shown: shown(count), meaning) { text throws(ConfigError) in
+        Knob(name, default: .seconds(count * unit), shown: numberText(count), meaning) { text throws(ConfigError) in
             guard let value = Double(text), value >= 0, value <= most else {
-                throw ConfigError("\(name)=\(text) is not a number of \(units) from 0 to \(shown(most))")
+                throw ConfigError("\(name)=\(text) is not a number of \(units) from 0 to \(numberText(most))")
             }
             return .seconds(value * unit)
         }
-    }
-
-    private static func shown(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(value)
     }
 }
 

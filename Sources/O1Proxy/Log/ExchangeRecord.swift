@@ -121,7 +121,7 @@ struct ExchangeRecord: Sendable {
         var fields = fields(masking: secrets)
         var time = LogEntry()
         time.add(ExchangeLog.time, Int64((began * 1_000_000).rounded()))
-        fields.insert(contentsOf: time.fields, at: fields.firstIndex { $0.name.hasPrefix("O1_") } ?? fields.count)
+        fields.insert(contentsOf: time.fields, at: fields.firstIndex { ExchangeLog.logfmtKey($0.name) != nil } ?? fields.count)
         var line = ExchangeLog.logfmtPrefix + escaped(fields.first { $0.name == ExchangeLog.message.name }?.value ?? "", quotes: false)
         for (name, value) in fields {
             guard let key = ExchangeLog.logfmtKey(name) else { continue }

@@ -29,10 +29,6 @@ struct KeptReasoningFile: Equatable, Sendable, StateContents {
 
     init() {}
 
-    init(turns: [Turn]) {
-        self.turns = turns
-    }
-
     /// Every readable turn of `text`, each key's last; lines that do not read are skipped. nil
     /// when the text is not such a file at all.
     init?(parsing text: [UInt8]) {

@@ -7,9 +7,10 @@ import O1ProxyCore
 ///     o1-proxy learned fixes 1
 ///     o9-future<TAB>1764060000<TAB>1764146400<TAB>role:system->user drop:temperature stream:faked
 ///
-/// Only what `Learning` can produce is ever read back, so a tampered file can at most drop,
-/// rename `max_tokens`, map a role to `user`, fake a stream or choose the Responses API: never
-/// send more than a client sent.
+/// Only what `Learning` can produce is ever read back, so a tampered file can at most drop a
+/// parameter, rename `max_tokens`, map a role to `user`, fake a stream, choose the API (for the
+/// model, its tool turns, or `max` effort), or move `reasoning_effort` or `verbosity` to another
+/// value of its scale: never add a field the client did not send.
 struct LearnedFixes: Equatable, Sendable, StateContents {
     static let kind = "learned-fixes"
 
@@ -34,10 +35,6 @@ struct LearnedFixes: Equatable, Sendable, StateContents {
     private(set) var entries: [Entry] = []
 
     init() {}
-
-    init(entries: [Entry]) {
-        self.entries = entries
-    }
 
     /// The live fixes for `model` in `text`, reading only as far as its line.
     static func fixes(for model: String, in text: [UInt8], now: Double, lifetime: Double) -> [Fix]? {

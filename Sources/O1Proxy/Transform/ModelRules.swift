@@ -186,8 +186,8 @@ struct RuleBook: Equatable, Sendable {
         }
         var deadline: Duration?
         if let value = object["deadline"] {
-            guard case .number(let text) = value, let seconds = Double(text), seconds >= 1, seconds <= 604_800 else {
-                throw ConfigError("\(i).deadline must be a number of seconds from 1 to 604800")
+            guard case .number(let text) = value, let seconds = Double(text), seconds >= 1, seconds <= longestWaitSeconds else {
+                throw ConfigError("\(i).deadline must be a number of seconds from 1 to \(numberText(longestWaitSeconds))")
             }
             deadline = .seconds(seconds)
         }
@@ -232,7 +232,7 @@ extension ModelRule {
             entry["values"] = .object(grouped(values) { .object(JSONObject($0.map { (key: $0.0, value: JSON.string($0.1)) })) })
         }
         if let seconds = deadline?.inSeconds {
-            entry["deadline"] = .number(seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds))
+            entry["deadline"] = .number(numberText(seconds))
         }
         if let summary { entry["summary"] = .string(summary.rawValue) }
         return entry

@@ -154,8 +154,4 @@ package struct LogEntry: Sendable {
     package mutating func add<Value>(_ field: LogField<Value>, _ value: Value?) {
         if let value { fields.append((field.name, field.codec.write(value))) }
     }
-
-    package subscript(field: String) -> String? {
-        fields.first { $0.name == field }?.value
-    }
 }

@@ -85,8 +85,9 @@ struct UsageOptions: Equatable, Sendable {
         var arguments = ["--output=json", "--no-pager", "--output-fields=" + UsageOptions.journalFields.joined(separator: ",")]
         if let since { arguments.append("--since=" + since) }
         if let until { arguments.append("--until=" + until) }
-        return arguments + ["SYSLOG_IDENTIFIER=" + ExchangeLog.syslogIdentifier, "+", "_PID=1",
-                            "MESSAGE_ID=" + InstanceEnd.processExited, "MESSAGE_ID=" + InstanceEnd.unitFailed]
+        return arguments + [ExchangeLog.identifier.name + "=" + ExchangeLog.syslogIdentifier, "+", SystemdField.pid + "=1",
+                            SystemdField.messageID + "=" + InstanceEnd.processExited,
+                            SystemdField.messageID + "=" + InstanceEnd.unitFailed]
     }
 }
 

@@ -14,9 +14,9 @@ struct ReadField: Sendable {
     /// is a figure the report cannot count, and the exchange says so rather than counting 0.
     init<Value>(_ field: LogField<Value>, _ set: @escaping @Sendable (inout ExchangeFields, Value) -> Void) {
         self.init(field, reading: { fields, bytes in
-            guard let bytes else { return fields.unreadableFigure = true }
+            guard let bytes else { return fields.exchange.unreadableFigure = true }
             guard !bytes.isEmpty else { return }
-            if let value = field.codec.read(bytes) { set(&fields, value) } else { fields.unreadableFigure = true }
+            if let value = field.codec.read(bytes) { set(&fields, value) } else { fields.exchange.unreadableFigure = true }
         })
     }
 
@@ -43,7 +43,7 @@ struct ReadField: Sendable {
         ReadField(ExchangeLog.model) { $0.exchange.model = $1 },
         ReadField(ExchangeLog.upstreamModel) { $0.exchange.upstreamModel = $1 },
         ReadField(ExchangeLog.status) { fields, status in
-            guard status < 1000 else { return fields.unreadableFigure = true }
+            guard status < 1000 else { return fields.exchange.unreadableFigure = true }
             fields.exchange.status = status
             fields.hasStatus = true
         },
@@ -67,7 +67,7 @@ struct ReadField: Sendable {
     /// logfmt line has), and the message (an entry too big for a datagram is the logfmt line
     /// there). journalctl adds its own timestamp.
     static let journalNames = all.map { String(decoding: $0.name, as: UTF8.self) }
-        .filter { $0.hasPrefix("O1_") && $0 != ExchangeLog.time.name } + [ExchangeLog.message.name]
+        .filter { ExchangeLog.logfmtKey($0) != nil && $0 != ExchangeLog.time.name } + [ExchangeLog.message.name]
 
     /// Called for every field of every journal line: compared by length and first byte before
     /// the bytes.
@@ -91,8 +91,6 @@ struct ExchangeFields {
     var hasStatus = false
     /// One of the proxy's own fields was there: the entry is the proxy's, readable or not.
     var hasOwnField = false
-    /// A value did not read, or journalctl did not show it.
-    var unreadableFigure = false
 
     mutating func set(_ field: ReadField, _ value: UnsafeBufferPointer<UInt8>?) {
         field.apply(&self, value)
@@ -103,7 +101,6 @@ struct ExchangeFields {
     var result: LogLine? {
         guard hasStatus else { return hasOwnField ? .unreadable : nil }
         var exchange = exchange
-        exchange.unreadableFigure = unreadableFigure
         // A preset's target is named only when it is another model.
         if exchange.upstreamModel == exchange.model { exchange.upstreamModel = nil }
         return .exchange(exchange)

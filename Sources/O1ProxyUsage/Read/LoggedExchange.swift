@@ -26,9 +26,9 @@ struct LoggedExchange: Equatable, Sendable {
     /// Reasoning items of earlier turns sent back with this one.
     var reasoningReplayed: Int?
     /// The fixes learned from upstream rejections; each one cost a rejected round trip.
-    var learned: [String]
+    var learned: [String] = []
     /// An error was logged: with a 2xx status, the stream broke after its head went out.
-    var failed: Bool
+    var failed = false
     /// The client, `address:port`: how systemd's word of a crash finds the exchange.
     var peer: String?
     /// The instance that served it ended abnormally, and how (`signal: killed ABRT`): whatever
@@ -36,31 +36,7 @@ struct LoggedExchange: Equatable, Sendable {
     var crash: String?
     /// A value of the entry did not read (or journalctl would not show it): the exchange is
     /// counted without it, and the report says how many were.
-    var unreadableFigure: Bool
-
-    init(time: Int64? = nil, model: String? = nil, upstreamModel: String? = nil, status: Int, durationMS: Int? = nil,
-         upstreamMS: Int? = nil, promptTokens: Int? = nil, cachedTokens: Int? = nil, cacheWriteTokens: Int? = nil,
-         completionTokens: Int? = nil, reasoningTokens: Int? = nil, serviceTier: String? = nil, reasoningReplayed: Int? = nil,
-         learned: [String] = [], failed: Bool = false, peer: String? = nil, crash: String? = nil, unreadableFigure: Bool = false) {
-        self.time = time
-        self.model = model
-        self.upstreamModel = upstreamModel
-        self.status = status
-        self.durationMS = durationMS
-        self.upstreamMS = upstreamMS
-        self.promptTokens = promptTokens
-        self.cachedTokens = cachedTokens
-        self.cacheWriteTokens = cacheWriteTokens
-        self.completionTokens = completionTokens
-        self.reasoningTokens = reasoningTokens
-        self.serviceTier = serviceTier
-        self.reasoningReplayed = reasoningReplayed
-        self.learned = learned
-        self.failed = failed
-        self.peer = peer
-        self.crash = crash
-        self.unreadableFigure = unreadableFigure
-    }
+    var unreadableFigure = false
 
     enum Outcome: Sendable {
         case ok, clientError, serverError, clientGone, streamFailed, crashed
