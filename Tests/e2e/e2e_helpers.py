@@ -206,7 +206,9 @@ class Proxy:
 
     def entries(self, mark: int, count: int = 1, timeout: float = 10.0) -> list[dict]:
         """Wait until `count` proxy log lines were written after `mark` and the proxy processes
-        have exited, then return those lines, parsed (exactly `count` are expected).
+        have exited, then return those lines, parsed (exactly `count` are expected), in the
+        order their exchanges began (`time=`): a process logs after it has answered, so on a
+        busy machine the next exchange's line may be written first.
         Waiting for the lines themselves matters on a busy machine: systemd-socket-activate may
         log a child's "Spawned" after that child has already answered, so an idle check alone
         can pass before the line is written."""
@@ -219,7 +221,7 @@ class Proxy:
             f"expected {count} o1-proxy log line(s), got {len(lines)}:\n" + "\n".join(lines)
             + "\n--- whole stderr since mark ---\n"
             + self.log_path.read_bytes()[mark:].decode("utf-8", "replace"))
-        return [parse_logfmt(l) for l in lines]
+        return sorted((parse_logfmt(l) for l in lines), key=lambda e: e.get("time", ""))
 
     def entry(self, mark: int, timeout: float = 10.0) -> dict:
         return self.entries(mark, 1, timeout)[0]

@@ -184,6 +184,11 @@ def test_presets_are_in_the_model_list(presets, fake):
     one = client(presets).models.retrieve("o3-flex")
     assert (one.id, one.owned_by) == ("o3-flex", "o1-proxy")
     assert client(presets).models.retrieve("o3").id == "o3", "other models are the upstream's"
+    # The upstream's refusal goes through as it came, next to the presets.
+    with pytest.raises(openai.NotFoundError) as missing:
+        client(presets).models.retrieve("o9-nope")
+    assert missing.value.body == {"message": "The model 'o9-nope' does not exist", "type": "invalid_request_error",
+                                  "param": "model", "code": "model_not_found"}
 
 
 def test_rules_shows_the_presets(presets, tmp_path):

@@ -107,7 +107,8 @@ def reasoning_kept(ctx: Context) -> Verdict:
              and not any("O1_WARNING" in e for e in entry.values()),
              f"journal: {[e.get('MESSAGE') for e in entry.values()]} {[e.get('O1_WARNING') for e in entry.values()]}")
     v.expect(len(files) == 1 and all(f.startswith("600 o1-proxy ") for f in files), f"store files: {files}")
-    v.expect(nobody.returncode != 0, "another user read the store")
+    v.expect(nobody.returncode != 0 and "Permission denied" in nobody.stderr,
+             f"another user read the store, or it was not there: {nobody.stderr[-200:]!r}")
     v.expect("# Reasoning kept for tool turns (/var/lib/o1-proxy/reasoning-*.jsonl): " in shown.stdout
              and shown.returncode == 0, f"o1-proxy rules: {shown.stdout[-400:]!r} {shown.stderr[-200:]!r}")
     ct.run("sh", "-c", "rm -f /var/lib/o1-proxy/reasoning-*.jsonl")
